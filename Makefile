@@ -1,0 +1,31 @@
+# Thin front over CMake.  `make run` and `make test` work from a clean clone
+# on Debian 12: they install missing packages first (scripts/install-deps.sh).
+BUILD ?= build
+RELEASE := $(BUILD)/release
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build run test bench fmt clean
+
+all: build
+
+deps:
+	@sh scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS)
+
+run: build
+	@bash scripts/run-demo.sh $(RELEASE)
+
+test: deps
+	@bash scripts/test.sh
+
+bench: build
+	@bash bench/run-all.sh $(RELEASE)
+
+fmt:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)/release $(BUILD)/asan $(BUILD)/clang $(BUILD)/coverage $(BUILD)/tsan
