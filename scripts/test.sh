@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# test.sh — everything `make test` runs, in stages, with one closing summary.
+#
+# Stages (each in its own build directory, all linking the one shared,
+# pinned SQLite build):
+#   release   gcc -O2 -Werror build; every ctest suite (C, CLI, SQL extension)
+#   asan      clang -Werror with ASan+UBSan; C and CLI suites (the extension
+#             can't be loaded into an uninstrumented sqlite3 shell)
+#   tsan      clang with ThreadSanitizer; the threaded and multi-process suites
+#   valgrind  the release C suites under memcheck, leaks are errors
+#   coverage  gcc --coverage; C and CLI suites, then line coverage of src/
+# A stage failing does not stop the others, so one run shows every problem;
+# the exit status is non-zero if any stage failed.  The last line is the
+# plain "N passed, N failed" count of test cases over all stages.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+BUILD=${BUILD:-build}
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+STAGES=${SV_TEST_STAGES:-"release asan tsan valgrind coverage"}
+LOGDIR="$BUILD/test-logs"
+mkdir -p "$LOGDIR"
+
+total_pass=0
+total_fail=0
+summary=()
+start_all=$(date +%s)
+
+note() { printf '\n=== %s ===\n' "$*"; }
+
+# configure DIR [cmake args...]: configure and build quietly; log on failure.
+configure_build() {
+  local dir=$1
+  shift
+  local log="$LOGDIR/$(basename "$dir")-build.log"
+  if ! { cmake -S . -B "$dir" -G Ninja "$@" && cmake --build "$dir" -j "$JOBS"; } >"$log" 2>&1; then
+    tail -n 60 "$log"
+    echo "build of $dir failed (full log: $log)"
+    return 1
+  fi
+}
+
+# run_ctest STAGE DIR [ctest args...]: run ctest, add its counts to the totals.
+run_ctest() {
+  local stage=$1 dir=$2
+  shift 2
+  local log="$LOGDIR/$stage-ctest.log"
+  ctest --test-dir "$dir" --output-on-failure -j "$JOBS" "$@" 2>&1 | tee "$log" | grep -E \
+    '^ *[0-9]+/[0-9]+ Test|tests passed|FAIL|Error|error:' | tail -n 80
+  local line pass fail
+  line=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -n 1)
+  if [ -z "$line" ]; then
+    echo "$stage: ctest produced no result line"
+    total_fail=$((total_fail + 1))
+    return 1
+  fi
+  fail=$(echo "$line" | sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/')
+  pass=$(($(echo "$line" | sed -E 's/.*out of ([0-9]+).*/\1/') - fail))
+  total_pass=$((total_pass + pass))
+  total_fail=$((total_fail + fail))
+  [ "$fail" -eq 0 ]
+}
+
+record() { # record STAGE STATUS SECONDS
+  summary+=("$(printf '%-10s %-6s %5ss' "$1" "$2" "$3")")
+}
+
+stage() { # stage NAME FUNCTION
+  local name=$1 fn=$2 t0 rc
+  note "$name"
+  t0=$(date +%s)
+  "$fn"
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    record "$name" ok $(($(date +%s) - t0))
+  else
+    record "$name" FAILED $(($(date +%s) - t0))
+  fi
+  return $rc
+}
+
+stage_release() {
+  configure_build "$BUILD/release" -DCMAKE_BUILD_TYPE=Release || { total_fail=$((total_fail + 1)); return 1; }
+  run_ctest release "$BUILD/release"
+}
+
+stage_asan() {
+  CC=clang configure_build "$BUILD/asan" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSV_SANITIZE=address,undefined -DSV_BUILD_EXTENSION=OFF ||
+    { total_fail=$((total_fail + 1)); return 1; }
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_ctest asan "$BUILD/asan" -E '^sql_'
+}
+
+stage_tsan() {
+  CC=clang configure_build "$BUILD/tsan" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSV_SANITIZE=thread -DSV_BUILD_EXTENSION=OFF || { total_fail=$((total_fail + 1)); return 1; }
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_ctest tsan "$BUILD/tsan" -R 'test_(threads|multiproc|store)$'
+}
+
+stage_valgrind() {
+  [ -d "$BUILD/release/tests" ] || { echo "no release build"; total_fail=$((total_fail + 1)); return 1; }
+  local t name rc=0 log
+  for t in "$BUILD"/release/tests/test_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    log="$LOGDIR/valgrind-$name.log"
+    if SV_TEST_VALGRIND=1 SV_TEST_TMP="$ROOT/$BUILD/release/tmp" valgrind --quiet \
+      --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible \
+      --error-exitcode=99 --trace-children=no "$t" >"$log" 2>&1; then
+      total_pass=$((total_pass + 1))
+      echo "valgrind $name: ok"
+    else
+      total_fail=$((total_fail + 1))
+      rc=1
+      echo "valgrind $name: FAILED"
+      tail -n 40 "$log"
+    fi
+  done
+  return $rc
+}
+
+stage_coverage() {
+  configure_build "$BUILD/coverage" -DCMAKE_BUILD_TYPE=Debug -DSV_COVERAGE=ON \
+    -DSV_BUILD_EXTENSION=OFF || { total_fail=$((total_fail + 1)); return 1; }
+  find "$BUILD/coverage" -name '*.gcda' -delete
+  run_ctest coverage "$BUILD/coverage" -E '^sql_'
+  local rc=$?
+  if command -v gcovr >/dev/null 2>&1; then
+    gcovr -r . --filter 'src/' --object-directory "$BUILD/coverage" --print-summary \
+      -o "$LOGDIR/coverage.txt" 2>/dev/null | tail -n 3
+    grep -E '^(src/|TOTAL)' "$LOGDIR/coverage.txt" | tail -n 40
+  fi
+  return $rc
+}
+
+failed=0
+for s in $STAGES; do
+  stage "$s" "stage_$s" || failed=1
+done
+
+note "summary ($(($(date +%s) - start_all)) s)"
+for l in "${summary[@]}"; do echo "$l"; done
+echo "test cases over all stages:"
+echo "$total_pass passed, $total_fail failed"
+[ $failed -eq 0 ] && [ $total_fail -eq 0 ]
