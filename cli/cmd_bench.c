@@ -1,0 +1,205 @@
+/*
+** cmd_bench.c — `sqlite-vector bench SHARD --queries Q --truth GT`.
+**
+** Measures what a user of exact search cares about: is it exact (recall@k
+** against a brute-force ground truth) and how fast (latency percentiles
+** and throughput).  Queries run one at a time on one thread, as an
+** embedded caller would issue them; the first --warmup queries are run
+** once untimed so page-cache and arena loading do not pollute p99.
+**
+** Recall@k is |returned ∩ truth[:k]| / |truth[:k]| summed over queries,
+** where truth[:k] are the first k ids of the .ivecs row (negative entries,
+** used by some tools as padding, are not counted).  Percentiles use the
+** nearest-rank method on the per-query times, which are measured around
+** sv_search() alone.  queries/s is the number of timed queries divided by
+** the wall time of the timed loop.
+*/
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char SYNOPSIS[] =
+    "bench SHARD --queries Q.fvecs --truth GT.ivecs [--k K] [--warmup N] [--min-recall R] "
+    "[--json]";
+
+static void help(void) {
+  printf(
+      "Usage: sqlite-vector %s\n\n"
+      "Run every query once (after N untimed warm-up queries) and report recall@k\n"
+      "against the ground truth, latency percentiles p50/p95/p99 in ms and queries/s.\n\n"
+      "  --queries Q     .fvecs query vectors\n"
+      "  --truth GT      .ivecs ground truth: one row of neighbour ids per query, best\n"
+      "                  first, at least k columns\n"
+      "  --k K           neighbours per query (default 10)\n"
+      "  --warmup N      untimed warm-up queries (default 10)\n"
+      "  --min-recall R  exit 1 if recall@k is below R (0..1)\n"
+      "  --json          print the result as one JSON object\n",
+      SYNOPSIS);
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static int cmp_i32(const void *a, const void *b) {
+  int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted values. */
+static double percentile(const double *sorted, size_t n, double p) {
+  size_t rank = (size_t)ceil(p / 100.0 * (double)n);
+  if (rank < 1) rank = 1;
+  if (rank > n) rank = n;
+  return sorted[rank - 1];
+}
+
+/* Count returned ids found in the (sorted, non-negative) truth row. */
+static size_t count_hits(const sv_results *res, const int32_t *truth, size_t nt) {
+  size_t hits = 0;
+  for (size_t i = 0; i < res->n; i++) {
+    int64_t id = res->hits[i].id;
+    if (id < 0 || id > INT32_MAX) continue;
+    int32_t key = (int32_t)id;
+    if (bsearch(&key, truth, nt, sizeof *truth, cmp_i32)) hits++;
+  }
+  return hits;
+}
+
+int cmd_bench(int argc, char **argv) {
+  const char *pos[1], *qfile = NULL, *tfile = NULL, *k_s = NULL, *warm_s = NULL, *min_s = NULL;
+  int json = 0, rc, src;
+  size_t npos, hits = 0, wanted = 0;
+  uint32_t k = 10, warmup = 10;
+  float min_recall = -1.0f;
+  double *lat = NULL, wall = 0.0, sum = 0.0, recall;
+  int32_t *row = NULL;
+  cli_fvecs q;
+  cli_ivecs gt;
+  sv_shard *sh = NULL;
+  sv_stats st;
+  sv_results res;
+  sv_search_options so;
+  const cli_opt opts[] = {
+      {"--queries", &qfile, NULL}, {"--truth", &tfile, NULL},      {"--k", &k_s, NULL},
+      {"--warmup", &warm_s, NULL}, {"--min-recall", &min_s, NULL}, {"--json", NULL, &json}};
+
+  memset(&q, 0, sizeof q);
+  memset(&gt, 0, sizeof gt);
+  memset(&res, 0, sizeof res);
+  rc = cli_parse_args("bench", SYNOPSIS, argc, argv, opts, 6, pos, 1, 1, &npos);
+  if (rc == CLI_HELP) {
+    help();
+    return CLI_OK;
+  }
+  if (rc != CLI_OK) return rc;
+  if (!qfile || !tfile) return cli_usage("bench", "--queries and --truth are required");
+  if (k_s && cli_parse_u32("--k", k_s, 1, UINT32_MAX, &k) != 0) return CLI_USAGE;
+  if (warm_s && cli_parse_u32("--warmup", warm_s, 0, UINT32_MAX, &warmup) != 0) return CLI_USAGE;
+  if (min_s) {
+    if (cli_parse_float("--min-recall", min_s, &min_recall) != 0) return CLI_USAGE;
+    if (min_recall < 0.0f || min_recall > 1.0f) {
+      return cli_usage("bench", "--min-recall must be between 0 and 1, got '%s'", min_s);
+    }
+  }
+
+  rc = cli_open_shard(pos[0], &sh);
+  if (rc != CLI_OK) goto cleanup;
+  rc = CLI_ERR;
+  if (sv_shard_stats(sh, &st) != SV_OK) {
+    rc = cli_fail(sh, SV_EIO, pos[0]);
+    goto cleanup;
+  }
+  if (cli_read_fvecs(qfile, st.dim, &q) != 0 || cli_read_ivecs(tfile, &gt) != 0) goto cleanup;
+  if (gt.n != q.n) {
+    cli_err("%s has %zu rows but %s has %zu queries", tfile, gt.n, qfile, q.n);
+    goto cleanup;
+  }
+  if (gt.dim < k) {
+    cli_err("%s has %u neighbours per query, fewer than --k %u", tfile, gt.dim, k);
+    goto cleanup;
+  }
+  lat = malloc(q.n * sizeof *lat);
+  row = malloc((size_t)k * sizeof *row);
+  if (!lat || !row) {
+    cli_err("out of memory");
+    goto cleanup;
+  }
+  cli_check_simd_env();
+
+  memset(&so, 0, sizeof so);
+  so.k = k;
+  for (uint32_t w = 0; w < warmup && q.n > 0; w++) {
+    src = sv_search(sh, q.data + (w % q.n) * q.dim, q.dim, &so, &res);
+    sv_results_free(&res);
+    memset(&res, 0, sizeof res);
+    if (src != SV_OK) {
+      rc = cli_fail(sh, src, "warm-up query");
+      goto cleanup;
+    }
+  }
+  wall = cli_now();
+  for (size_t i = 0; i < q.n; i++) {
+    double t0 = cli_now();
+    size_t nt = 0;
+    src = sv_search(sh, q.data + i * q.dim, q.dim, &so, &res);
+    lat[i] = (cli_now() - t0) * 1e3;
+    if (src != SV_OK) {
+      char ctx[64];
+      snprintf(ctx, sizeof ctx, "query %zu", i);
+      rc = cli_fail(sh, src, ctx);
+      goto cleanup;
+    }
+    for (uint32_t j = 0; j < k; j++) {
+      int32_t id = gt.data[i * gt.dim + j];
+      if (id >= 0) row[nt++] = id;
+    }
+    qsort(row, nt, sizeof *row, cmp_i32);
+    hits += count_hits(&res, row, nt);
+    wanted += nt;
+    sv_results_free(&res);
+    memset(&res, 0, sizeof res);
+  }
+  wall = cli_now() - wall;
+  for (size_t i = 0; i < q.n; i++) sum += lat[i];
+  qsort(lat, q.n, sizeof *lat, cmp_double);
+  recall = wanted ? (double)hits / (double)wanted : 1.0;
+  {
+    double p50 = percentile(lat, q.n, 50), p95 = percentile(lat, q.n, 95);
+    double p99 = percentile(lat, q.n, 99), mean = sum / (double)q.n;
+    double qps = wall > 0 ? (double)q.n / wall : 0.0;
+    if (json) {
+      printf("{\"queries\":%zu,\"k\":%u,\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"simd\":", q.n,
+             k, (unsigned long long)st.count, st.dim, sv_metric_name(st.metric));
+      cli_out_str(stdout, sv_simd_backend());
+      printf(
+          ",\"recall\":%.6f,\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,"
+          "\"max_ms\":%.4f,\"qps\":%.1f,\"warmup\":%u}\n",
+          recall, p50, p95, p99, mean, lat[q.n - 1], qps, warmup);
+    } else {
+      printf("bench: %zu queries, k=%u, %llu vectors, dim %u, %s, simd %s\n", q.n, k,
+             (unsigned long long)st.count, st.dim, sv_metric_name(st.metric), sv_simd_backend());
+      printf("recall@%u:   %.4f\n", k, recall);
+      printf("latency ms:  p50 %.3f  p95 %.3f  p99 %.3f  mean %.3f  max %.3f\n", p50, p95, p99,
+             mean, lat[q.n - 1]);
+      printf("queries/s:   %.1f\n", qps);
+    }
+  }
+  if (min_s && recall < (double)min_recall) {
+    cli_err("recall@%u %.6f is below --min-recall %s", k, recall, min_s);
+    rc = CLI_ERR;
+    goto cleanup;
+  }
+  rc = CLI_OK;
+cleanup:
+  sv_results_free(&res);
+  cli_fvecs_free(&q);
+  cli_ivecs_free(&gt);
+  free(lat);
+  free(row);
+  sv_shard_close(sh);
+  return rc;
+}
