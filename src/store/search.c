@@ -1,0 +1,312 @@
+/*
+** search.c — exact k-nearest-neighbour search over the arena.
+**
+** A search is: validate the query; under the connection lock, open a read
+** snapshot, bring the arena up to date (mirror.c) and, with a filter, run
+** the compiled filter query (filter.c) and turn the matching ids into a
+** bitmap over arena slots; then scan under the arena's read lock only, so
+** searches on one handle run in parallel and only wait for writers.  When
+** metadata is requested the snapshot and connection lock are kept through
+** the scan so every hit's metadata is the one of the scanned row.
+**
+** The scan feeds blocks of consecutive rows to the batch kernels
+** (dot_batch / l2sq_batch), which keep the query in registers and stream
+** the rows, then offers each score to a bounded top-k heap.  Keys are
+** "smaller is better": l2 uses the squared distance (no sqrt in the loop),
+** cosine and dot the negated score; cosine rows and the query are unit
+** length so cosine is a dot product.  Most rows are rejected by one
+** comparison against the heap's worst key.  A filtered scan walks the
+** bitmap and hands each run of consecutive matching rows to the same batch
+** kernels, so a dense filter costs little more than no filter and a sparse
+** one touches only the rows it needs.
+**
+** The threshold is checked on the score reported to the caller (after the
+** sqrt for l2 and clamping cosine to [-1, 1]), so "score >= t" and
+** "distance <= t" hold exactly for every returned hit.  Ties are ordered by
+** ascending id by the heap, so results do not depend on slot order.
+** Vectors with components far outside the range embeddings use are scanned
+** with the scalar (double-accumulating) kernels so sums cannot overflow.
+*/
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/filter.h"
+#include "store/shard.h"
+#include "vec/kernels.h"
+#include "vec/topk.h"
+
+#define SCAN_BLOCK 256
+
+/* The float SIMD kernels are exact enough only while every row's largest
+** |component| lies in [2^-40, 2^40] (see vec/kernels.h); a shard or query
+** outside that band is scanned with the scalar kernels, which sum in
+** double. */
+#define SAFE_LO 0x1p-40f
+#define SAFE_HI 0x1p40f
+
+static const sv_kernels *pick_kernels(const sv_arena *a, const float *q) {
+  float m = 0.0f;
+  for (uint32_t i = 0; i < a->dim; i++) m = fabsf(q[i]) > m ? fabsf(q[i]) : m;
+  int safe = (m == 0.0f || (m >= SAFE_LO && m <= SAFE_HI)) && a->row_max_hi <= SAFE_HI &&
+             a->row_max_lo >= SAFE_LO;
+  return safe ? sv_kernels_active() : sv_kernels_scalar();
+}
+
+typedef struct scan {
+  const sv_kernels *kern;
+  const sv_arena *a;
+  sv_metric metric;
+  const float *q;
+  sv_topk *top;
+  int use_threshold;
+  float threshold;
+  float scores[SCAN_BLOCK];
+} scan;
+
+/* The score the caller sees for a heap key. */
+static float score_of(sv_metric metric, float key) {
+  if (metric == SV_METRIC_L2) return sqrtf(key > 0.0f ? key : 0.0f);
+  float s = -key;
+  if (metric == SV_METRIC_COSINE) s = s > 1.0f ? 1.0f : s < -1.0f ? -1.0f : s;
+  return s;
+}
+
+static int passes(const scan *sc, float key) {
+  float score = score_of(sc->metric, key);
+  return sc->metric == SV_METRIC_L2 ? score <= sc->threshold : score >= sc->threshold;
+}
+
+/* Score rows [start, start + rows) and offer them to the heap. */
+static void scan_rows(scan *sc, size_t start, size_t rows) {
+  const sv_arena *a = sc->a;
+  const float *base = sv_arena_row(a, start);
+  if (sc->metric == SV_METRIC_L2)
+    sc->kern->l2sq_batch(sc->q, base, rows, a->dim, sc->scores);
+  else
+    sc->kern->dot_batch(sc->q, base, rows, a->dim, sc->scores);
+  float bound = sv_topk_bound(sc->top);
+  for (size_t i = 0; i < rows; i++) {
+    float key = sc->metric == SV_METRIC_L2 ? sc->scores[i] : -sc->scores[i];
+    if (key > bound) continue; /* equal keys still compete on id */
+    if (sc->use_threshold && !passes(sc, key)) continue;
+    sv_topk_push(sc->top, key, a->ids[start + i], (uint32_t)(start + i));
+    bound = sv_topk_bound(sc->top);
+  }
+}
+
+static void scan_all(scan *sc) {
+  size_t n = sc->a->count;
+  for (size_t start = 0; start < n; start += SCAN_BLOCK)
+    scan_rows(sc, start, n - start < SCAN_BLOCK ? n - start : SCAN_BLOCK);
+}
+
+static int bit(const uint64_t *bm, size_t i) {
+  return (int)((bm[i >> 6] >> (i & 63)) & 1u);
+}
+
+static unsigned lowest_bit(uint64_t w) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctzll(w);
+#else
+  unsigned n = 0;
+  while (!(w & 1u)) w >>= 1, n++;
+  return n;
+#endif
+}
+
+/* Scan only the slots whose bit is set, in runs of consecutive slots. */
+static void scan_bitmap(scan *sc, const uint64_t *bm) {
+  size_t n = sc->a->count, i = 0;
+  while (i < n) {
+    uint64_t w = bm[i >> 6] >> (i & 63);
+    if (w == 0) {
+      i = (i | 63) + 1;
+      continue;
+    }
+    i += lowest_bit(w);
+    if (i >= n) break;
+    size_t j = i + 1;
+    while (j < n && j - i < SCAN_BLOCK && bit(bm, j)) j++;
+    scan_rows(sc, i, j - i);
+    i = j;
+  }
+}
+
+/* Run the filter query and mark matching slots; *matches counts them. */
+static int filter_bitmap(sv_shard *s, sqlite3_stmt *st, uint64_t **out, size_t *matches) {
+  const sv_arena *a = &s->arena;
+  size_t words = a->count / 64 + 1;
+  uint64_t *bm = calloc(words, sizeof *bm);
+  *matches = 0;
+  if (!bm) return sv__fail(s, SV_ENOMEM, "out of memory for a filter bitmap");
+  int src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    uint32_t slot = sv_arena_find(a, sqlite3_column_int64(st, 0));
+    if (slot == SV_ARENA_NO_SLOT) continue;
+    uint64_t m = (uint64_t)1 << (slot & 63);
+    if (!(bm[slot >> 6] & m)) (*matches)++;
+    bm[slot >> 6] |= m;
+  }
+  if (src != SQLITE_DONE) {
+    free(bm);
+    int rc = sv__status_of(src);
+    /* A stored metadata text json_extract cannot read, for instance. */
+    if (rc == SV_EINTERNAL) rc = SV_EFORMAT;
+    return sv__fail(s, rc, "evaluating the filter: %s", sqlite3_errmsg(s->db));
+  }
+  *out = bm;
+  return SV_OK;
+}
+
+static int fetch_metadata(sv_shard *s, sv_results *res) {
+  int rc;
+  sqlite3_stmt *st = sv__stmt(s, SV_STMT_GET_METADATA, &rc);
+  if (!st) return rc;
+  for (size_t i = 0; i < res->n; i++) {
+    sqlite3_bind_int64(st, 1, res->hits[i].id);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+      const char *t = (const char *)sqlite3_column_text(st, 0);
+      size_t len = t ? (size_t)sqlite3_column_bytes(st, 0) : 2;
+      char *copy = malloc(len + 1);
+      if (copy) {
+        memcpy(copy, t ? t : "{}", len);
+        copy[len] = '\0';
+      }
+      res->hits[i].metadata = copy;
+      if (!copy) rc = sv__fail(s, SV_ENOMEM, "out of memory copying metadata");
+    } else if (src == SQLITE_DONE) {
+      rc = sv__fail(s, SV_EINTERNAL, "row %lld vanished during the search",
+                    (long long)res->hits[i].id);
+    } else {
+      rc = sv__fail_sql(s, src, "reading metadata");
+    }
+    sqlite3_reset(st);
+    if (rc != SV_OK) return rc;
+  }
+  return SV_OK;
+}
+
+/* Everything about the call that needs no database. */
+static int check_query(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
+                       float **qout) {
+  if (!o) return sv__fail(s, SV_EINVAL, "search options are NULL");
+  if (!query) return sv__fail(s, SV_EINVAL, "query vector is NULL");
+  if (dim != s->dim)
+    return sv__fail(s, SV_EDIM, "query has dimension %u, shard has %u", (unsigned)dim,
+                    (unsigned)s->dim);
+  if (o->k == 0) return sv__fail(s, SV_EINVAL, "k must be at least 1");
+  if (o->use_threshold && !isfinite(o->threshold))
+    return sv__fail(s, SV_EINVAL, "threshold is not a finite number");
+  double ss = 0.0;
+  for (uint32_t i = 0; i < dim; i++) {
+    if (!isfinite(query[i]))
+      return sv__fail(s, SV_EINVAL, "query component %u is not finite", (unsigned)i);
+    ss += (double)query[i] * (double)query[i];
+  }
+  if (s->metric == SV_METRIC_COSINE && ss == 0.0)
+    return sv__fail(s, SV_EINVAL, "a zero query vector has no direction (cosine metric)");
+  float *q = malloc((size_t)dim * sizeof *q);
+  if (!q) return sv__fail(s, SV_ENOMEM, "out of memory");
+  double inv = s->metric == SV_METRIC_COSINE ? 1.0 / sqrt(ss) : 1.0;
+  for (uint32_t i = 0; i < dim; i++) q[i] = (float)((double)query[i] * inv);
+  *qout = q;
+  return SV_OK;
+}
+
+int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
+              sv_results *out) {
+  int rc, db_locked = 0, in_read = 0, savepoint = 0, arena_locked = 0;
+  float *q = NULL;
+  uint64_t *bm = NULL;
+  sqlite3_stmt *fst = NULL;
+  sv_topk_entry *heap = NULL;
+  size_t matches = 0;
+
+  if (out) {
+    out->n = 0;
+    out->hits = NULL;
+  }
+  if (!s) return SV_EINVAL;
+  if (!out) return sv__fail(s, SV_EINVAL, "results pointer is NULL");
+  if ((rc = check_query(s, query, dim, o, &q)) != SV_OK) goto done;
+
+  sv_mutex_lock(&s->db_mu);
+  db_locked = 1;
+  if (o->filter && (rc = sv__filter_compile(s, o->filter, &fst)) != SV_OK) goto done;
+  int idle = !sv__host_writing(s);
+  if ((rc = sv__tx_begin_read(s, &savepoint)) != SV_OK) goto done;
+  in_read = 1;
+  if ((rc = sv__mirror_sync(s, idle)) != SV_OK) goto done;
+  sv_rwlock_rdlock(&s->arena_lock);
+  arena_locked = 1;
+  const sv_arena *a = &s->arena;
+  if (fst) {
+    rc = filter_bitmap(s, fst, &bm, &matches);
+    sqlite3_finalize(fst); /* touches the connection: only under db_mu */
+    fst = NULL;
+    if (rc != SV_OK) goto done;
+  }
+  if (!o->with_metadata) {
+    sv__tx_end_read(s, savepoint);
+    in_read = 0;
+    sv_mutex_unlock(&s->db_mu);
+    db_locked = 0;
+  }
+
+  size_t candidates = bm ? matches : a->count;
+  size_t k = o->k < candidates ? o->k : candidates;
+  if (k == 0) goto done;
+  heap = malloc(k * sizeof *heap);
+  out->hits = calloc(k, sizeof *out->hits);
+  if (!heap || !out->hits) {
+    rc = sv__fail(s, SV_ENOMEM, "out of memory for %zu results", k);
+    goto done;
+  }
+  sv_topk top;
+  sv_topk_init(&top, heap, k);
+  scan sc;
+  sc.kern = pick_kernels(a, q);
+  sc.a = a;
+  sc.metric = s->metric;
+  sc.q = q;
+  sc.top = &top;
+  sc.use_threshold = o->use_threshold;
+  sc.threshold = o->threshold;
+  if (bm)
+    scan_bitmap(&sc, bm);
+  else
+    scan_all(&sc);
+  sv_topk_sort(&top);
+  for (size_t i = 0; i < top.n; i++) {
+    out->hits[i].id = top.e[i].id;
+    out->hits[i].score = score_of(s->metric, top.e[i].key);
+  }
+  out->n = top.n;
+  sv_rwlock_rdunlock(&s->arena_lock);
+  arena_locked = 0;
+  if (o->with_metadata) rc = fetch_metadata(s, out);
+
+done:
+  assert(!fst || db_locked);
+  sqlite3_finalize(fst);
+  if (arena_locked) sv_rwlock_rdunlock(&s->arena_lock);
+  if (in_read) sv__tx_end_read(s, savepoint);
+  if (db_locked) sv_mutex_unlock(&s->db_mu);
+  free(bm);
+  free(heap);
+  free(q);
+  if (rc != SV_OK && out) sv_results_free(out);
+  return rc;
+}
+
+void sv_results_free(sv_results *res) {
+  if (!res) return;
+  if (res->hits)
+    for (size_t i = 0; i < res->n; i++) free(res->hits[i].metadata);
+  free(res->hits);
+  res->hits = NULL;
+  res->n = 0;
+}

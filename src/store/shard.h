@@ -1,0 +1,146 @@
+/*
+** shard.h — the shard handle and what the store's files share.
+**
+** One sv_shard owns (or borrows) one SQLite connection and one arena.  Two
+** locks protect it: `db_mu` serialises every use of the connection and of
+** the statement cache; `arena_lock` lets many searches scan the arena at
+** once while a writer or a refresh changes it.  The lock order is always
+** db_mu, then arena_lock; nobody waits for db_mu while holding arena_lock,
+** so the two cannot deadlock.
+**
+** All SQL names the shard's schema explicitly ("main", or an ATTACHed
+** schema of a borrowed connection), so the statement texts are built at
+** run time with the schema quoted as an identifier and cached per handle.
+*/
+#ifndef SV_STORE_SHARD_H
+#define SV_STORE_SHARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sqlite_vector.h"
+#include "store/arena.h"
+#include "store/sv_sqlite.h"
+#include "util/err.h"
+#include "util/lock.h"
+
+#define SV_APPLICATION_ID 0x53564543 /* "SVEC" */
+
+/* Cached statements (texts in stmt.c). */
+typedef enum sv_stmt_id {
+  SV_STMT_BEGIN_IMMEDIATE,
+  SV_STMT_COMMIT,
+  SV_STMT_ROLLBACK,
+  SV_STMT_SAVEPOINT,
+  SV_STMT_RELEASE,
+  SV_STMT_ROLLBACK_TO,
+  SV_STMT_META_STATE,
+  SV_STMT_META_SET,
+  SV_STMT_MAX_ID,
+  SV_STMT_ROW_STATE,
+  SV_STMT_JSON_CHECK,
+  SV_STMT_UPSERT_ROW,
+  SV_STMT_DELETE_ROW,
+  SV_STMT_GET_ROW,
+  SV_STMT_GET_METADATA,
+  SV_STMT_LOAD_ALL,
+  SV_STMT_CHANGES,
+  SV_STMT_COUNT_ALL,
+  SV_STMT_COUNT_DELETED,
+  SV_STMT_COUNT
+} sv_stmt_id;
+
+struct sv_shard {
+  sqlite3 *db;
+  int owns_db;   /* 0: borrowed (sv_shard_open_db) */
+  char *schema;  /* schema name, sqlite3_malloc'ed */
+  int readonly;  /* writes fail with SV_EREADONLY */
+  int in_memory; /* file_size reports 0 */
+  uint32_t dim;
+  sv_metric metric;
+  int format_version;
+  int64_t node_id;
+  char shard_id[33];
+
+  sv_mutex db_mu;
+  sv_rwlock arena_lock;
+  int locks_ready;
+  sv_arena arena;
+  sqlite3_stmt *stmts[SV_STMT_COUNT];
+  sv_err err;
+};
+
+/* State of the shard as recorded in sv_meta. */
+typedef struct sv_meta_state {
+  int64_t version, hlc, epoch;
+} sv_meta_state;
+
+/* ---- errors (shard.c) ---- */
+
+/* Record a message on the handle and return `status`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int sv__fail(sv_shard *s, int status, const char *fmt, ...);
+/* Map an SQLite result code to an SV_E* status. */
+int sv__status_of(int sqlite_rc);
+/* Record "<what>: <sqlite message>" and return the mapped status of rc. */
+int sv__fail_sql(sv_shard *s, int rc, const char *what);
+
+/* ---- statements and transactions (stmt.c) ---- */
+
+/* The cached statement `id`, prepared on first use; NULL on failure with
+** the error recorded (status in *rc). */
+sqlite3_stmt *sv__stmt(sv_shard *s, sv_stmt_id id, int *rc);
+void sv__stmt_finalize_all(sv_shard *s);
+/* Run a cached statement that returns no rows.  SV_OK or a failure
+** recorded on the handle. */
+int sv__exec_stmt(sv_shard *s, sv_stmt_id id, const char *what);
+
+/* A write transaction: BEGIN IMMEDIATE on an idle connection, a SAVEPOINT
+** inside a transaction the caller of a borrowed connection already has
+** open (*nested then says so).  sv__tx_end commits (ok != 0) or rolls
+** back; a failed commit is rolled back and reported. */
+int sv__tx_begin_write(sv_shard *s, int *nested);
+int sv__tx_end(sv_shard *s, int nested, int ok);
+/* A read snapshot (a SAVEPOINT) so a sequence of reads sees one state;
+** *opened says whether one was taken (see stmt.c) and goes to end_read. */
+int sv__tx_begin_read(sv_shard *s, int *opened);
+void sv__tx_end_read(sv_shard *s, int opened);
+
+/* Read version/hlc/epoch from sv_meta. */
+int sv__meta_state(sv_shard *s, sv_meta_state *out);
+
+/* ---- schema (schema.c) ---- */
+
+/* Create or verify the shard in s->schema and fill the handle's dim,
+** metric, node_id, shard_id, format_version.  `may_create`: create when
+** the schema is empty (own connection) or holds no shard yet (borrowed). */
+int sv__schema_open(sv_shard *s, const sv_open_options *o, int may_create);
+
+/* ---- the arena mirror (mirror.c) ---- */
+
+/* Bring the arena up to date with the database.  Call with db_mu held and
+** inside a read snapshot; takes arena_lock for writing only when something
+** changed.  `conn_idle` is !sv__host_writing() as it was before the
+** snapshot began (0: the caller of a borrowed connection has a write
+** transaction open, so what we read might still be rolled back). */
+int sv__mirror_sync(sv_shard *s, int conn_idle);
+
+/* 1 when the caller of a borrowed connection has a write transaction open
+** on the shard's schema (our reads may see rows it could still roll back). */
+int sv__host_writing(sv_shard *s);
+
+/* Apply one own committed write to the arena when it directly follows
+** what the arena holds (`before` is the sv_meta state the write started
+** from, `after` the state it committed).  Rows are given as id/vector
+** pairs; vec NULL means the row was deleted.  Call with db_mu held. */
+void sv__mirror_apply(sv_shard *s, const sv_meta_state *before, const sv_meta_state *after,
+                      const int64_t *ids, const float *const *vecs, size_t n, int tentative);
+
+/* ---- blob helpers (shard.c) ---- */
+
+/* Copy a stored vector BLOB (little-endian float32) into dst. */
+void sv__blob_to_floats(float *dst, const void *blob, uint32_t dim);
+
+#endif /* SV_STORE_SHARD_H */
