@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "sqlite_vector.h"
+#include "util/bigbuf.h"
 
 #define SV_ARENA_MAX_ROWS ((size_t)UINT32_MAX - 1)
 
@@ -45,7 +46,7 @@ void sv_arena_init(sv_arena *a, uint32_t dim, int normalise) {
 void sv_arena_free(sv_arena *a) {
   uint32_t dim = a->dim;
   int normalise = a->normalise;
-  free(a->data);
+  sv_bigbuf_free(a->data, a->cap * (size_t)dim * sizeof(float));
   free(a->ids);
   free(a->hkeys);
   free(a->hvals);
@@ -129,12 +130,14 @@ int sv_arena_reserve(sv_arena *a, size_t rows) {
   if (rows > a->cap) {
     size_t row_bytes = (size_t)a->dim * sizeof(float);
     if (row_bytes != 0 && rows > SIZE_MAX / row_bytes) return SV_ENOMEM;
-    float *data = realloc(a->data, rows * row_bytes);
-    if (!data) return SV_ENOMEM;
-    a->data = data; /* cap stays until ids grow too, so the arena stays consistent */
+    /* ids first: if the (large) data resize then fails, the arena is
+    ** unchanged apart from a roomier ids array. */
     int64_t *ids = realloc(a->ids, rows * sizeof *ids);
     if (!ids) return SV_ENOMEM;
     a->ids = ids;
+    void *data = a->data;
+    if (sv_bigbuf_resize(&data, a->cap * row_bytes, rows * row_bytes) != 0) return SV_ENOMEM;
+    a->data = data;
     a->cap = rows;
   }
   size_t want = 16;

@@ -58,10 +58,29 @@ static inline float finish(__m256 a0, __m256 a1, __m256 a2, __m256 a3) {
   return hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
 }
 
-static inline float row1(const float *q, const float *x, size_t n, int l2) {
+/* How far ahead of the loads a streaming scan prefetches, in floats.  The
+** hardware prefetcher alone left ~10 % of read bandwidth unused on a scan
+** of 100K x 384 rows; 1 KiB ahead recovered it (measured 256..1024
+** floats, all within 2 %). */
+#define PREFETCH_AHEAD 256
+
+/* The address PREFETCH_AHEAD floats past p, computed as an integer: the
+** target may lie past the end of the buffer, where pointer arithmetic
+** would be undefined. */
+static inline const char *ahead(const float *p) {
+  return (const char *)((uintptr_t)p + PREFETCH_AHEAD * sizeof(float));
+}
+
+/* `pf` (a constant after inlining) asks for software prefetch of the row
+** stream; harmless past the end of the buffer (prefetches never fault). */
+static inline float row1(const float *q, const float *x, size_t n, int l2, int pf) {
   __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
   for (; i + 32 <= n; i += 32) {
+    if (pf) {
+      _mm_prefetch(ahead(x + i), _MM_HINT_T0);
+      _mm_prefetch(ahead(x + i + 16), _MM_HINT_T0);
+    }
     a0 = step(a0, _mm256_loadu_ps(q + i), _mm256_loadu_ps(x + i), l2);
     a1 = step(a1, _mm256_loadu_ps(q + i + 8), _mm256_loadu_ps(x + i + 8), l2);
     a2 = step(a2, _mm256_loadu_ps(q + i + 16), _mm256_loadu_ps(x + i + 16), l2);
@@ -77,17 +96,17 @@ static inline float row1(const float *q, const float *x, size_t n, int l2) {
 
 static inline void batch(const float *q, const float *base, size_t rows, size_t n, float *out,
                          int l2) {
-  for (size_t r = 0; r < rows; r++) out[r] = row1(q, base + r * n, n, l2);
+  for (size_t r = 0; r < rows; r++) out[r] = row1(q, base + r * n, n, l2, 1);
 }
 
 static float avx2_dot(const float *a, const float *b, size_t n) {
   assert(a && b && n >= 1);
-  return row1(a, b, n, 0);
+  return row1(a, b, n, 0, 0);
 }
 
 static float avx2_l2sq(const float *a, const float *b, size_t n) {
   assert(a && b && n >= 1);
-  return row1(a, b, n, 1);
+  return row1(a, b, n, 1, 0);
 }
 
 static void avx2_dot_batch(const float *q, const float *base, size_t rows, size_t n, float *out) {

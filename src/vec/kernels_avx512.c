@@ -19,6 +19,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__AVX512F__)
 #include <assert.h>
+#include <stdint.h>
 #include <immintrin.h>
 #include <math.h>
 
@@ -40,10 +41,29 @@ static inline float finish(__m512 a0, __m512 a1, __m512 a2, __m512 a3) {
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
-static inline float row1(const float *q, const float *x, size_t n, int l2) {
+/* Software prefetch distance for streaming scans, in floats (1 KiB): see
+** kernels_avx2.c for the measurement. */
+#define PREFETCH_AHEAD 256
+
+/* The address PREFETCH_AHEAD floats past p, computed as an integer: the
+** target may lie past the end of the buffer, where pointer arithmetic
+** would be undefined. */
+static inline const char *ahead(const float *p) {
+  return (const char *)((uintptr_t)p + PREFETCH_AHEAD * sizeof(float));
+}
+
+/* `pf` (a constant after inlining) prefetches the row stream for batch
+** scans; prefetches never fault, so running past the buffer is harmless. */
+static inline float row1(const float *q, const float *x, size_t n, int l2, int pf) {
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
   for (; i + 64 <= n; i += 64) {
+    if (pf) {
+      _mm_prefetch(ahead(x + i), _MM_HINT_T0);
+      _mm_prefetch(ahead(x + i + 16), _MM_HINT_T0);
+      _mm_prefetch(ahead(x + i + 32), _MM_HINT_T0);
+      _mm_prefetch(ahead(x + i + 48), _MM_HINT_T0);
+    }
     a0 = step(a0, _mm512_loadu_ps(q + i), _mm512_loadu_ps(x + i), l2);
     a1 = step(a1, _mm512_loadu_ps(q + i + 16), _mm512_loadu_ps(x + i + 16), l2);
     a2 = step(a2, _mm512_loadu_ps(q + i + 32), _mm512_loadu_ps(x + i + 32), l2);
@@ -59,17 +79,17 @@ static inline float row1(const float *q, const float *x, size_t n, int l2) {
 
 static inline void batch(const float *q, const float *base, size_t rows, size_t n, float *out,
                          int l2) {
-  for (size_t r = 0; r < rows; r++) out[r] = row1(q, base + r * n, n, l2);
+  for (size_t r = 0; r < rows; r++) out[r] = row1(q, base + r * n, n, l2, 1);
 }
 
 static float avx512_dot(const float *a, const float *b, size_t n) {
   assert(a && b && n >= 1);
-  return row1(a, b, n, 0);
+  return row1(a, b, n, 0, 0);
 }
 
 static float avx512_l2sq(const float *a, const float *b, size_t n) {
   assert(a && b && n >= 1);
-  return row1(a, b, n, 1);
+  return row1(a, b, n, 1, 0);
 }
 
 static void avx512_dot_batch(const float *q, const float *base, size_t rows, size_t n, float *out) {

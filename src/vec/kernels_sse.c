@@ -23,6 +23,7 @@
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__SSE4_1__)
 #include <assert.h>
+#include <stdint.h>
 #include <math.h>
 #include <smmintrin.h>
 #include <string.h>
@@ -53,10 +54,26 @@ static inline float finish(__m128 a0, __m128 a1, __m128 a2, __m128 a3) {
   return hsum(_mm_add_ps(_mm_add_ps(a0, a1), _mm_add_ps(a2, a3)));
 }
 
-static inline float row1(const float *q, const float *x, size_t n, int l2) {
+/* Software prefetch distance for streaming scans, in floats (1 KiB): see
+** kernels_avx2.c for the measurement. */
+#define PREFETCH_AHEAD 256
+
+/* The address PREFETCH_AHEAD floats past p, computed as an integer: the
+** target may lie past the end of the buffer, where pointer arithmetic
+** would be undefined. */
+static inline const char *ahead(const float *p) {
+  return (const char *)((uintptr_t)p + PREFETCH_AHEAD * sizeof(float));
+}
+
+/* `pf` (a constant after inlining) prefetches the row stream for batch
+** scans; prefetches never fault, so running past the buffer is harmless. */
+static inline float row1(const float *q, const float *x, size_t n, int l2, int pf) {
   __m128 a0 = _mm_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
+    if (pf) {
+      _mm_prefetch(ahead(x + i), _MM_HINT_T0);
+    }
     a0 = step(a0, _mm_loadu_ps(q + i), _mm_loadu_ps(x + i), l2);
     a1 = step(a1, _mm_loadu_ps(q + i + 4), _mm_loadu_ps(x + i + 4), l2);
     a2 = step(a2, _mm_loadu_ps(q + i + 8), _mm_loadu_ps(x + i + 8), l2);
@@ -69,17 +86,17 @@ static inline float row1(const float *q, const float *x, size_t n, int l2) {
 
 static inline void batch(const float *q, const float *base, size_t rows, size_t n, float *out,
                          int l2) {
-  for (size_t r = 0; r < rows; r++) out[r] = row1(q, base + r * n, n, l2);
+  for (size_t r = 0; r < rows; r++) out[r] = row1(q, base + r * n, n, l2, 1);
 }
 
 static float sse_dot(const float *a, const float *b, size_t n) {
   assert(a && b && n >= 1);
-  return row1(a, b, n, 0);
+  return row1(a, b, n, 0, 0);
 }
 
 static float sse_l2sq(const float *a, const float *b, size_t n) {
   assert(a && b && n >= 1);
-  return row1(a, b, n, 1);
+  return row1(a, b, n, 1, 0);
 }
 
 static void sse_dot_batch(const float *q, const float *base, size_t rows, size_t n, float *out) {
