@@ -14,8 +14,10 @@
 ** (db_mu); SQLite's own mutex would be a second lock on every call.
 **
 ** A borrowed connection (sv_shard_open_db) keeps the host's pragmas,
-** busy timeout and threading mode; the handle only adds its statements,
-** which sv_shard_close() finalizes before returning.
+** busy timeout, threading mode and checkpointing; the handle only adds its
+** statements, which sv_shard_close() finalizes before returning.  An own
+** writable file connection gets the background checkpointer (ckpt.c) once
+** it is fully open; closing stops that thread before the connection goes.
 */
 #include <errno.h>
 #include <stdio.h>
@@ -116,7 +118,9 @@ int sv_shard_open(const char *path, const sv_open_options *opts, sv_shard **out)
     return rc;
   }
   sqlite3_busy_timeout(s->db, 5000);
-  return finish_open(s, &o, create || s->in_memory);
+  if ((rc = finish_open(s, &o, create || s->in_memory)) != SV_OK) return rc;
+  sv__ckpt_install(s);
+  return SV_OK;
 }
 
 int sv_shard_open_db(void *db, const char *schema, const sv_open_options *opts, sv_shard **out) {
@@ -144,6 +148,7 @@ int sv_shard_close(sv_shard *s) {
   if (!s) return SV_OK;
   if (s->locks_ready) sv_mutex_lock(&s->db_mu);
   sv__stmt_finalize_all(s);
+  if (s->owns_db) sv__ckpt_close(s);
   if (s->db && s->owns_db) {
     if (sqlite3_close(s->db) != SQLITE_OK) {
       rc = SV_EIO;

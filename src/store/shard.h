@@ -6,7 +6,9 @@
 ** the statement cache; `arena_lock` lets many searches scan the arena at
 ** once while a writer or a refresh changes it.  The lock order is always
 ** db_mu, then arena_lock; nobody waits for db_mu while holding arena_lock,
-** so the two cannot deadlock.
+** so the two cannot deadlock.  A handle that owns a writable file also has
+** a checkpointer thread with a second connection of its own (ckpt.h); its
+** mutex is taken after db_mu and the thread never takes db_mu.
 **
 ** All SQL names the shard's schema explicitly ("main", or an ATTACHed
 ** schema of a borrowed connection), so the statement texts are built at
@@ -20,6 +22,7 @@
 
 #include "sqlite_vector.h"
 #include "store/arena.h"
+#include "store/ckpt.h"
 #include "store/sv_sqlite.h"
 #include "util/err.h"
 #include "util/lock.h"
@@ -67,6 +70,7 @@ struct sv_shard {
   int locks_ready;
   sv_arena arena;
   sqlite3_stmt *stmts[SV_STMT_COUNT];
+  sv_ckpt ckpt; /* background WAL checkpointer (own file connections) */
   sv_err err;
 };
 
