@@ -285,7 +285,7 @@ void sv__ckpt_close(sv_shard *s) {
 void sv__ckpt_info(sv_shard *s, sv_ckpt_info *out) {
   sv_ckpt *c = &s->ckpt;
   memset(out, 0, sizeof *out);
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   out->hooked = c->hooked;
   out->wake_frames = c->wake_frames;
   out->hard_frames = c->hard_frames;
@@ -300,12 +300,12 @@ void sv__ckpt_info(sv_shard *s, sv_ckpt_info *out) {
     out->last_ckpt = c->last_ckpt;
     sv_mutex_unlock(&c->mu);
   }
-  sv_mutex_unlock(&s->db_mu);
+  sv__db_unlock(s);
 }
 
 void sv__ckpt_tune(sv_shard *s, uint32_t wake_frames, uint32_t hard_frames) {
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   if (wake_frames) s->ckpt.wake_frames = wake_frames;
   if (hard_frames) s->ckpt.hard_frames = hard_frames;
-  sv_mutex_unlock(&s->db_mu);
+  sv__db_unlock(s);
 }

@@ -146,7 +146,8 @@ int sv_shard_open_db(void *db, const char *schema, const sv_open_options *opts, 
 int sv_shard_close(sv_shard *s) {
   int rc = SV_OK;
   if (!s) return SV_OK;
-  if (s->locks_ready) sv_mutex_lock(&s->db_mu);
+  int locked = s->locks_ready && (s->owns_db || s->db);
+  if (locked) sv__db_lock(s);
   sv__stmt_finalize_all(s);
   if (s->owns_db) sv__ckpt_close(s);
   if (s->db && s->owns_db) {
@@ -155,8 +156,8 @@ int sv_shard_close(sv_shard *s) {
       sqlite3_close_v2(s->db); /* frees once whatever still holds it is gone */
     }
   }
+  if (locked) sv__db_unlock(s);
   s->db = NULL;
-  if (s->locks_ready) sv_mutex_unlock(&s->db_mu);
   sv_arena_free(&s->arena);
   sqlite3_free(s->schema);
   if (s->locks_ready) {

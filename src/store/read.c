@@ -59,9 +59,9 @@ int sv_get(sv_shard *s, int64_t id, sv_record *out) {
   if (out) memset(out, 0, sizeof *out);
   if (!s) return SV_EINVAL;
   if (!out) return sv__fail(s, SV_EINVAL, "record pointer is NULL");
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   int rc = get_row(s, id, out);
-  sv_mutex_unlock(&s->db_mu);
+  sv__db_unlock(s);
   if (rc != SV_OK) sv_record_free(out);
   return rc;
 }
@@ -125,13 +125,13 @@ int sv_shard_stats(sv_shard *s, sv_stats *out) {
   out->node_id = s->node_id;
   memcpy(out->shard_id, s->shard_id, sizeof out->shard_id);
   out->simd = sv_simd_backend();
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   int savepoint = 0;
   int rc = sv__tx_begin_read(s, &savepoint);
   if (rc == SV_OK) {
     rc = stats_locked(s, out);
     sv__tx_end_read(s, savepoint);
   }
-  sv_mutex_unlock(&s->db_mu);
+  sv__db_unlock(s);
   return rc;
 }

@@ -233,7 +233,7 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
   if (!out) return sv__fail(s, SV_EINVAL, "results pointer is NULL");
   if ((rc = check_query(s, query, dim, o, &q)) != SV_OK) goto done;
 
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   db_locked = 1;
   if (o->filter && (rc = sv__filter_compile(s, o->filter, &fst)) != SV_OK) goto done;
   int idle = !sv__host_writing(s);
@@ -252,7 +252,7 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
   if (!o->with_metadata) {
     sv__tx_end_read(s, savepoint);
     in_read = 0;
-    sv_mutex_unlock(&s->db_mu);
+    sv__db_unlock(s);
     db_locked = 0;
   }
 
@@ -294,7 +294,7 @@ done:
   sqlite3_finalize(fst);
   if (arena_locked) sv_rwlock_rdunlock(&s->arena_lock);
   if (in_read) sv__tx_end_read(s, savepoint);
-  if (db_locked) sv_mutex_unlock(&s->db_mu);
+  if (db_locked) sv__db_unlock(s);
   free(bm);
   free(heap);
   free(q);

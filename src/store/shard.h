@@ -2,8 +2,9 @@
 ** shard.h — the shard handle and what the store's files share.
 **
 ** One sv_shard owns (or borrows) one SQLite connection and one arena.  Two
-** locks protect it: `db_mu` serialises every use of the connection and of
-** the statement cache; `arena_lock` lets many searches scan the arena at
+** locks protect it: the connection lock (sv__db_lock: `db_mu`, or for a
+** borrowed connection SQLite's own connection mutex) serialises every use
+** of the connection and of the statement cache; `arena_lock` lets many searches scan the arena at
 ** once while a writer or a refresh changes it.  The lock order is always
 ** db_mu, then arena_lock; nobody waits for db_mu while holding arena_lock,
 ** so the two cannot deadlock.  A handle that owns a writable file also has
@@ -73,6 +74,29 @@ struct sv_shard {
   sv_ckpt ckpt; /* background WAL checkpointer (own file connections) */
   sv_err err;
 };
+
+/* The connection lock.  An own connection (opened NOMUTEX) is guarded by
+** db_mu.  A borrowed connection is guarded by SQLite's own recursive
+** connection mutex instead: the host may call into us from inside a
+** statement on that connection (a SQL function or virtual table already
+** holding its mutex), and a separate db_mu taken there would invert the
+** order "db_mu, then the connection mutex" that every write follows — a
+** deadlock between two threads.  With the connection's mutex both orders
+** are the same lock, re-entered.  (A host connection without a mutex is
+** single-threaded by the host's own contract.) */
+static inline void sv__db_lock(sv_shard *s) {
+  if (s->owns_db)
+    sv_mutex_lock(&s->db_mu);
+  else
+    sqlite3_mutex_enter(sqlite3_db_mutex(s->db));
+}
+
+static inline void sv__db_unlock(sv_shard *s) {
+  if (s->owns_db)
+    sv_mutex_unlock(&s->db_mu);
+  else
+    sqlite3_mutex_leave(sqlite3_db_mutex(s->db));
+}
 
 /* State of the shard as recorded in sv_meta. */
 typedef struct sv_meta_state {

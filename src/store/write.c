@@ -256,7 +256,7 @@ static int write_items(sv_shard *s, const sv_item *items, size_t n, uint32_t dim
     goto done;
   }
 
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   locked = 1;
   if ((rc = sv__tx_begin_write(s, &nested)) != SV_OK) goto done;
   in_tx = 1;
@@ -275,7 +275,7 @@ static int write_items(sv_shard *s, const sv_item *items, size_t n, uint32_t dim
 
 done:
   if (in_tx) sv__tx_end(s, nested, 0);
-  if (locked) sv_mutex_unlock(&s->db_mu);
+  if (locked) sv__db_unlock(s);
   if (ids != &one_id) free(ids);
   if (vecs != &one_vec) free((void *)vecs);
   return rc;
@@ -310,7 +310,7 @@ int sv_delete(sv_shard *s, int64_t id) {
   sv_meta_state before, after;
   if (!s) return SV_EINVAL;
   if (s->readonly) return sv__fail(s, SV_EREADONLY, "the shard is open read-only");
-  sv_mutex_lock(&s->db_mu);
+  sv__db_lock(s);
   if ((rc = sv__tx_begin_write(s, &nested)) != SV_OK) goto done;
   in_tx = 1;
   if ((rc = sv__meta_state(s, &before)) != SV_OK) goto done;
@@ -344,6 +344,6 @@ int sv_delete(sv_shard *s, int64_t id) {
   sv__mirror_apply(s, &before, &after, &id, &none, 1, nested);
 done:
   if (in_tx) sv__tx_end(s, nested, 0);
-  sv_mutex_unlock(&s->db_mu);
+  sv__db_unlock(s);
   return rc;
 }
