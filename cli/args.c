@@ -21,21 +21,24 @@
 
 #include "cli.h"
 
-void cli_err(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
+/* One "sqlite-vector: <message>" line on stderr, the form of every error. */
+static void verr(const char *fmt, va_list ap) {
   fputs("sqlite-vector: ", stderr);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
+}
+
+void cli_err(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  verr(fmt, ap);
   va_end(ap);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  fputs("sqlite-vector: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  fputc('\n', stderr);
+  verr(fmt, ap);
   va_end(ap);
   fprintf(stderr, "Try 'sqlite-vector %s --help'.\n", cmd);
   return CLI_USAGE;
@@ -97,6 +100,18 @@ int cli_parse_args(const char *cmd, const char *synopsis, int argc, char **argv,
   if (*npos < min_pos) {
     return cli_usage(cmd, "missing argument (usage: sqlite-vector %s)", synopsis);
   }
+  return CLI_OK;
+}
+
+int cli_parse_shard_id(const char *cmd, const char *synopsis, int argc, char **argv,
+                       const char **path, int64_t *id, int *json) {
+  const char *pos[2];
+  size_t npos;
+  const cli_opt opts[] = {{"--json", NULL, json}};
+  int rc = cli_parse_args(cmd, synopsis, argc, argv, opts, 1, pos, 2, 2, &npos);
+  if (rc != CLI_OK) return rc;
+  if (cli_parse_i64("ID", pos[1], id) != 0) return CLI_USAGE;
+  *path = pos[0];
   return CLI_OK;
 }
 

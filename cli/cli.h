@@ -70,6 +70,11 @@ int cli_parse_args(const char *cmd, const char *synopsis, int argc, char **argv,
                    const cli_opt *opts, size_t nopts, const char **pos, size_t min_pos,
                    size_t max_pos, size_t *npos);
 
+/* Parse "SHARD ID [--json]", the arguments of get and delete, into *path,
+** *id and *json.  Returns CLI_OK, CLI_USAGE or CLI_HELP. */
+int cli_parse_shard_id(const char *cmd, const char *synopsis, int argc, char **argv,
+                       const char **path, int64_t *id, int *json);
+
 /* Strict number parsing: the whole string must be the number (no spaces,
 ** no sign for unsigned values, no trailing junk, no overflow).  On failure
 ** print "<what> must be ..." and return -1. */
@@ -114,6 +119,11 @@ typedef struct cli_ivecs {
   uint32_t dim;
   int32_t *data;
 } cli_ivecs;
+
+/* Open path for reading when it is a regular file (a FIFO or directory
+** cannot be read whole), with its size in *size.  Prints the reason and
+** returns NULL otherwise. */
+FILE *cli_open_regular(const char *path, size_t *size);
 
 /* Read and validate a whole .fvecs file: every record must have the same
 ** dim (1..SV_MAX_DIM, and == want_dim when want_dim != 0), values must be

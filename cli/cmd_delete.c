@@ -15,15 +15,8 @@ int cmd_delete(int argc, char **argv) {
   int64_t id = 0;
   int json = 0, rc, src;
   sv_shard *sh = NULL;
-  const char *pos[2];
-  size_t npos;
-  const cli_opt opts[] = {{"--json", NULL, &json}};
 
-  rc = cli_parse_args("delete", SYNOPSIS, argc, argv, opts, 1, pos, 2, 2, &npos);
-  if (rc == CLI_OK) {
-    path = pos[0];
-    if (cli_parse_i64("ID", pos[1], &id) != 0) rc = CLI_USAGE;
-  }
+  rc = cli_parse_shard_id("delete", SYNOPSIS, argc, argv, &path, &id, &json);
   if (rc == CLI_HELP) {
     printf(
         "Usage: sqlite-vector %s\n\n"

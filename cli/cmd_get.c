@@ -14,19 +14,6 @@
 
 static const char GET_SYNOPSIS[] = "get SHARD ID [--json]";
 
-/* Parse "SHARD ID [--json]"; returns CLI_OK, CLI_USAGE or CLI_HELP. */
-static int parse_get(const char *cmd, const char *synopsis, int argc, char **argv,
-                     const char **path, int64_t *id, int *json) {
-  const char *pos[2];
-  size_t npos;
-  const cli_opt opts[] = {{"--json", NULL, json}};
-  int rc = cli_parse_args(cmd, synopsis, argc, argv, opts, 1, pos, 2, 2, &npos);
-  if (rc != CLI_OK) return rc;
-  if (cli_parse_i64("ID", pos[1], id) != 0) return CLI_USAGE;
-  *path = pos[0];
-  return CLI_OK;
-}
-
 static void print_record(const sv_record *r, int json) {
   if (json) {
     printf(
@@ -64,7 +51,7 @@ int cmd_get(int argc, char **argv) {
   sv_record rec;
 
   memset(&rec, 0, sizeof rec);
-  rc = parse_get("get", GET_SYNOPSIS, argc, argv, &path, &id, &json);
+  rc = cli_parse_shard_id("get", GET_SYNOPSIS, argc, argv, &path, &id, &json);
   if (rc == CLI_HELP) {
     printf(
         "Usage: sqlite-vector %s\n\n"

@@ -294,7 +294,24 @@ static void link_child(parser *p, size_t parent, size_t *last, size_t c) {
   *last = c;
 }
 
+/* After an element or member: 1 when a ',' says another follows, 0 when
+** the closing bracket ends the list (both consumed), -1 with the error set
+** otherwise.  Arrays and objects end their lists the same way. */
+static int list_next(parser *p, char close) {
+  skip_ws(p);
+  if (p->pos < p->doc->len && p->doc->src[p->pos] == ',') {
+    p->pos++;
+    return 1;
+  }
+  if (p->pos < p->doc->len && p->doc->src[p->pos] == close) {
+    p->pos++;
+    return 0;
+  }
+  return unexpected(p, close == ']' ? "',' or ']'" : "',' or '}'");
+}
+
 static int parse_array(parser *p, int depth, size_t *out) {
+  int more;
   size_t idx = new_node(p, CLI_JSON_ARRAY), last = CLI_JSON_NONE;
   if (idx == CLI_JSON_NONE) return -1;
   p->pos++; /* '[' */
@@ -306,16 +323,9 @@ static int parse_array(parser *p, int depth, size_t *out) {
       size_t c;
       if (parse_value(p, depth + 1, &c) != 0) return -1;
       link_child(p, idx, &last, c);
-      skip_ws(p);
-      if (p->pos < p->doc->len && p->doc->src[p->pos] == ',') {
-        p->pos++;
-        continue;
-      }
-      if (p->pos < p->doc->len && p->doc->src[p->pos] == ']') {
-        p->pos++;
-        break;
-      }
-      return unexpected(p, "',' or ']'");
+      more = list_next(p, ']');
+      if (more < 0) return -1;
+      if (!more) break;
     }
   }
   p->doc->nodes[idx].end = p->pos;
@@ -324,6 +334,7 @@ static int parse_array(parser *p, int depth, size_t *out) {
 }
 
 static int parse_object(parser *p, int depth, size_t *out) {
+  int more;
   size_t idx = new_node(p, CLI_JSON_OBJECT), last = CLI_JSON_NONE;
   if (idx == CLI_JSON_NONE) return -1;
   p->pos++; /* '{' */
@@ -344,16 +355,9 @@ static int parse_object(parser *p, int depth, size_t *out) {
       if (parse_value(p, depth + 1, &val) != 0) return -1;
       p->doc->nodes[val].key = key;
       link_child(p, idx, &last, val);
-      skip_ws(p);
-      if (p->pos < p->doc->len && p->doc->src[p->pos] == ',') {
-        p->pos++;
-        continue;
-      }
-      if (p->pos < p->doc->len && p->doc->src[p->pos] == '}') {
-        p->pos++;
-        break;
-      }
-      return unexpected(p, "',' or '}'");
+      more = list_next(p, '}');
+      if (more < 0) return -1;
+      if (!more) break;
     }
   }
   p->doc->nodes[idx].end = p->pos;

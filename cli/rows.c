@@ -154,30 +154,23 @@ cleanup:
 
 /* Read a whole file into a NUL-terminated buffer. */
 static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  struct stat st;
+  size_t size;
   char *buf = NULL;
-  if (!f) {
-    cli_err("%s: %s", path, strerror(errno));
-    return NULL;
-  }
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    cli_err("%s: not a regular file", path);
-    goto cleanup;
-  }
-  buf = malloc((size_t)st.st_size + 1);
+  FILE *f = cli_open_regular(path, &size);
+  if (!f) return NULL;
+  buf = malloc(size + 1);
   if (!buf) {
     cli_err("%s: out of memory", path);
     goto cleanup;
   }
-  if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+  if (fread(buf, 1, size, f) != size) {
     cli_err("%s: read failed", path);
     free(buf);
     buf = NULL;
     goto cleanup;
   }
-  buf[st.st_size] = '\0';
-  *len = (size_t)st.st_size;
+  buf[size] = '\0';
+  *len = size;
 cleanup:
   fclose(f);
   return buf;

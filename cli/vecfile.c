@@ -30,6 +30,22 @@ static uint32_t le32(const unsigned char *b) {
   return (uint32_t)b[0] | ((uint32_t)b[1] << 8) | ((uint32_t)b[2] << 16) | ((uint32_t)b[3] << 24);
 }
 
+FILE *cli_open_regular(const char *path, size_t *size) {
+  struct stat st;
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    cli_err("%s: %s", path, strerror(errno));
+    return NULL;
+  }
+  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    cli_err("%s: not a regular file", path);
+    fclose(f);
+    return NULL;
+  }
+  *size = (size_t)st.st_size;
+  return f;
+}
+
 /* Read the file into a new array of n*dim 4-byte values.  is_float selects
 ** the finiteness check and the element type written to *out. */
 static int read_vecs(const char *path, int is_float, uint32_t want_dim, size_t *out_n,
@@ -37,22 +53,15 @@ static int read_vecs(const char *path, int is_float, uint32_t want_dim, size_t *
   FILE *f = NULL;
   unsigned char *buf = NULL;
   unsigned char *data = NULL;
-  struct stat st;
+  size_t size;
   unsigned char head[4];
   uint32_t dim;
   size_t rec, n, done = 0;
   int rc = -1;
 
-  f = fopen(path, "rb");
-  if (!f) {
-    cli_err("%s: %s", path, strerror(errno));
-    goto cleanup;
-  }
-  if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-    cli_err("%s: not a regular file", path);
-    goto cleanup;
-  }
-  if (st.st_size == 0) {
+  f = cli_open_regular(path, &size);
+  if (!f) goto cleanup;
+  if (size == 0) {
     cli_err("%s: file is empty", path);
     goto cleanup;
   }
@@ -71,10 +80,10 @@ static int read_vecs(const char *path, int is_float, uint32_t want_dim, size_t *
     goto cleanup;
   }
   rec = 4 + 4 * (size_t)dim;
-  n = (size_t)st.st_size / rec;
-  if ((size_t)st.st_size % rec != 0) {
-    cli_err("%s: truncated: the last record (index %zu) has %zu of %zu bytes", path, n,
-            (size_t)st.st_size % rec, rec);
+  n = size / rec;
+  if (size % rec != 0) {
+    cli_err("%s: truncated: the last record (index %zu) has %zu of %zu bytes", path, n, size % rec,
+            rec);
     goto cleanup;
   }
   data = malloc(n * dim * 4);

@@ -95,15 +95,21 @@ static int metadata_arg(sqlite3_context *ctx, const char *fname, sqlite3_value *
   return 0;
 }
 
-/* Report an acquire failure (rc, msg) on ctx. */
-static void acquire_error(sqlite3_context *ctx, const char *fname, int rc, char *msg) {
+/* Acquire the shard in schema (opening it with o when not NULL) into *e.
+** Non-zero, with the failure reported on ctx, when that fails. */
+static int acquire(sqlite3_context *ctx, const char *fname, sql_conn *c, const char *schema,
+                   const sv_open_options *o, sql_entry **e) {
+  char *msg = NULL;
+  int rc = sql_acquire(c, schema, o, e, &msg);
+  if (rc == SQLITE_OK) return 0;
   if (rc == SQLITE_NOMEM) {
     sqlite3_free(msg);
     sqlite3_result_error_nomem(ctx);
-    return;
+    return 1;
   }
   sql_result_error(ctx, fname, msg);
   sqlite3_result_error_code(ctx, rc);
+  return 1;
 }
 
 /* Report a failed engine call on ctx with the handle's message. */
@@ -161,7 +167,6 @@ static void fn_shard_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   const char *schema, *metric;
   sqlite3_int64 dim;
   sql_entry *e = NULL;
-  char *msg = NULL;
   int existed = 0, rc;
   assert(argc == 2 || argc == 3);
   if (schema_arg(ctx, fname, argc, argv, 2, &schema)) return;
@@ -191,36 +196,35 @@ static void fn_shard_init(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
         sqlite3_mprintf("cannot inspect database '%s': %s", schema, sqlite3_errmsg(c->db)));
     return;
   }
-  rc = sql_acquire(c, schema, &o, &e, &msg);
-  if (rc != SQLITE_OK) {
-    acquire_error(ctx, fname, rc, msg);
-    return;
-  }
+  if (acquire(ctx, fname, c, schema, &o, &e)) return;
   sql_release(e);
   sqlite3_result_int(ctx, existed ? 0 : 1);
 }
 
-/* vector_insert(vector, metadata [, schema]) -> new id */
-static void fn_insert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  static const char fname[] = "vector_insert";
+/* vector_insert(vector, metadata [, schema]) -> new id and
+** vector_upsert(id, vector, metadata [, schema]) -> id: the same write but
+** for the leading id argument, so one body serves both and their argument
+** checks and errors cannot drift apart. */
+static void put_vector(sqlite3_context *ctx, int argc, sqlite3_value **argv, int with_id) {
+  const char *fname = with_id ? "vector_upsert" : "vector_insert";
+  const int vi = with_id ? 1 : 0; /* index of the vector argument */
   sql_conn *c = sqlite3_user_data(ctx);
   const char *schema, *meta;
   sql_vec v = {0};
   sql_entry *e = NULL;
-  char *msg = NULL;
   int64_t id = 0;
-  int rc, status;
-  assert(argc == 2 || argc == 3);
-  if (schema_arg(ctx, fname, argc, argv, 2, &schema)) return;
-  if (metadata_arg(ctx, fname, argv[1], 1, &meta)) return;
-  if (vector_arg(ctx, fname, argv[0], 0, &v)) return;
+  int status;
+  assert(argc == vi + 2 || argc == vi + 3);
+  if (schema_arg(ctx, fname, argc, argv, vi + 2, &schema)) return;
+  if (with_id && id_arg(ctx, fname, argv[0], 0, &id)) return;
+  if (metadata_arg(ctx, fname, argv[vi + 1], vi + 1, &meta)) return;
+  if (vector_arg(ctx, fname, argv[vi], vi, &v)) return;
   if (writer_active(ctx, fname, c->db)) goto done;
-  rc = sql_acquire(c, schema, NULL, &e, &msg);
-  if (rc != SQLITE_OK) {
-    acquire_error(ctx, fname, rc, msg);
-    goto done;
-  }
-  status = sv_insert(sql_entry_shard(e), v.v, v.dim, meta, &id);
+  if (acquire(ctx, fname, c, schema, NULL, &e)) goto done;
+  if (with_id)
+    status = sv_upsert(sql_entry_shard(e), id, v.v, v.dim, meta);
+  else
+    status = sv_insert(sql_entry_shard(e), v.v, v.dim, meta, &id);
   if (status != SV_OK) {
     engine_error(ctx, fname, e, status);
     goto done;
@@ -232,37 +236,12 @@ done:
   sql_vec_free(&v);
 }
 
-/* vector_upsert(id, vector, metadata [, schema]) -> id */
+static void fn_insert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  put_vector(ctx, argc, argv, 0);
+}
+
 static void fn_upsert(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
-  static const char fname[] = "vector_upsert";
-  sql_conn *c = sqlite3_user_data(ctx);
-  const char *schema, *meta;
-  sql_vec v = {0};
-  sql_entry *e = NULL;
-  char *msg = NULL;
-  int64_t id;
-  int rc, status;
-  assert(argc == 3 || argc == 4);
-  if (schema_arg(ctx, fname, argc, argv, 3, &schema)) return;
-  if (id_arg(ctx, fname, argv[0], 0, &id)) return;
-  if (metadata_arg(ctx, fname, argv[2], 2, &meta)) return;
-  if (vector_arg(ctx, fname, argv[1], 1, &v)) return;
-  if (writer_active(ctx, fname, c->db)) goto done;
-  rc = sql_acquire(c, schema, NULL, &e, &msg);
-  if (rc != SQLITE_OK) {
-    acquire_error(ctx, fname, rc, msg);
-    goto done;
-  }
-  status = sv_upsert(sql_entry_shard(e), id, v.v, v.dim, meta);
-  if (status != SV_OK) {
-    engine_error(ctx, fname, e, status);
-    goto done;
-  }
-  sql_entry_wrote(e);
-  sqlite3_result_int64(ctx, (sqlite3_int64)id);
-done:
-  sql_release(e);
-  sql_vec_free(&v);
+  put_vector(ctx, argc, argv, 1);
 }
 
 /* vector_delete(id [, schema]) -> 1 deleted, 0 no live row with that id */
@@ -271,18 +250,13 @@ static void fn_delete(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sql_conn *c = sqlite3_user_data(ctx);
   const char *schema;
   sql_entry *e = NULL;
-  char *msg = NULL;
   int64_t id;
-  int rc, status;
+  int status;
   assert(argc == 1 || argc == 2);
   if (schema_arg(ctx, fname, argc, argv, 1, &schema)) return;
   if (id_arg(ctx, fname, argv[0], 0, &id)) return;
   if (writer_active(ctx, fname, c->db)) return;
-  rc = sql_acquire(c, schema, NULL, &e, &msg);
-  if (rc != SQLITE_OK) {
-    acquire_error(ctx, fname, rc, msg);
-    return;
-  }
+  if (acquire(ctx, fname, c, schema, NULL, &e)) return;
   status = sv_delete(sql_entry_shard(e), id);
   if (status == SV_OK) {
     sql_entry_wrote(e);
@@ -301,16 +275,12 @@ static void fn_shard_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
   sql_conn *c = sqlite3_user_data(ctx);
   const char *schema;
   sql_entry *e = NULL;
-  char *msg = NULL, *json;
+  char *json;
   sv_stats st;
-  int rc, status;
+  int status;
   assert(argc == 0 || argc == 1);
   if (schema_arg(ctx, fname, argc, argv, 0, &schema)) return;
-  rc = sql_acquire(c, schema, NULL, &e, &msg);
-  if (rc != SQLITE_OK) {
-    acquire_error(ctx, fname, rc, msg);
-    return;
-  }
+  if (acquire(ctx, fname, c, schema, NULL, &e)) return;
   memset(&st, 0, sizeof st);
   status = sv_shard_stats(sql_entry_shard(e), &st);
   if (status != SV_OK) {

@@ -249,16 +249,21 @@ done:
   return rc;
 }
 
+/* Prepare *st to walk the (key, type, value) entries of a JSON object: the
+** top-level filter and each operator object are read the same way. */
+static int each_entry(compiler *c, const char *json, sqlite3_stmt **st) {
+  int src =
+      sqlite3_prepare_v2(c->s->db, "SELECT key, type, value FROM json_each(?1)", -1, st, NULL);
+  if (src != SQLITE_OK) return sv__fail_sql(c->s, src, "compiling a filter");
+  sqlite3_bind_text(*st, 1, json, -1, SQLITE_STATIC);
+  return SV_OK;
+}
+
 /* An operator object {"$gte": 1, "$lt": 5, ...} for one field. */
 static int operator_conds(compiler *c, int pnum, const char *field, const char *obj_json) {
   int rc = SV_OK, n = 0, src;
   sqlite3_stmt *st = NULL;
-  src = sqlite3_prepare_v2(c->s->db, "SELECT key, type, value FROM json_each(?1)", -1, &st, NULL);
-  if (src != SQLITE_OK) {
-    rc = sv__fail_sql(c->s, src, "compiling a filter");
-    goto done;
-  }
-  sqlite3_bind_text(st, 1, obj_json, -1, SQLITE_STATIC);
+  if ((rc = each_entry(c, obj_json, &st)) != SV_OK) goto done;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const char *op = (const char *)sqlite3_column_text(st, 0);
     const char *type = (const char *)sqlite3_column_text(st, 1);
@@ -296,12 +301,7 @@ done:
 static int top_level(compiler *c, const char *json) {
   int rc = SV_OK, src;
   sqlite3_stmt *st = NULL;
-  src = sqlite3_prepare_v2(c->s->db, "SELECT key, type, value FROM json_each(?1)", -1, &st, NULL);
-  if (src != SQLITE_OK) {
-    rc = sv__fail_sql(c->s, src, "compiling a filter");
-    goto done;
-  }
-  sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+  if ((rc = each_entry(c, json, &st)) != SV_OK) goto done;
   while ((src = sqlite3_step(st)) == SQLITE_ROW) {
     const char *field = (const char *)sqlite3_column_text(st, 0);
     const char *type = (const char *)sqlite3_column_text(st, 1);

@@ -50,15 +50,29 @@ static int decode_row(sv_shard *s, sqlite3_stmt *st, int col, int64_t id, float 
   return SV_OK;
 }
 
-static int count_query(sv_shard *s, sv_stmt_id id, int64_t *out) {
-  int rc;
-  sqlite3_stmt *st = sv__stmt(s, id, &rc);
-  if (!st) return rc;
-  int src = sqlite3_step(st);
-  *out = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+/* Step st (rows of id, vector [, deleted]) to its end and apply each row to
+** the arena: a tombstone (when has_deleted and column 2 is set) removes the
+** id, a live row is decoded into row and put.  A full load and a catch-up
+** differ only in the statement and the messages, so they share this loop. */
+static int apply_rows(sv_shard *s, sqlite3_stmt *st, int has_deleted, float *row,
+                      const char *oom_msg, const char *what) {
+  sv_arena *a = &s->arena;
+  int rc = SV_OK, src;
+  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+    int64_t id = sqlite3_column_int64(st, 0);
+    if (has_deleted && sqlite3_column_int64(st, 2) != 0) {
+      sv_arena_remove(a, id);
+      continue;
+    }
+    if ((rc = decode_row(s, st, 1, id, row)) != SV_OK) break;
+    if (sv_arena_put(a, id, row) != SV_OK) {
+      rc = sv__fail(s, SV_ENOMEM, "%s", oom_msg);
+      break;
+    }
+  }
   sqlite3_reset(st);
-  if (src != SQLITE_ROW) return sv__fail_sql(s, src, "counting rows");
-  return SV_OK;
+  if (rc == SV_OK && src != SQLITE_DONE) rc = sv__fail_sql(s, src, what);
+  return rc;
 }
 
 static int reload(sv_shard *s, float *row) {
@@ -66,48 +80,21 @@ static int reload(sv_shard *s, float *row) {
   int64_t all = 0, dead = 0;
   int rc;
   sv_arena_clear(a);
-  if ((rc = count_query(s, SV_STMT_COUNT_ALL, &all)) != SV_OK) return rc;
-  if ((rc = count_query(s, SV_STMT_COUNT_DELETED, &dead)) != SV_OK) return rc;
+  if ((rc = sv__count(s, SV_STMT_COUNT_ALL, &all)) != SV_OK) return rc;
+  if ((rc = sv__count(s, SV_STMT_COUNT_DELETED, &dead)) != SV_OK) return rc;
   if (all > dead && sv_arena_reserve(a, (size_t)(all - dead)) != SV_OK)
     return sv__fail(s, SV_ENOMEM, "out of memory loading %lld vectors", (long long)(all - dead));
   sqlite3_stmt *st = sv__stmt(s, SV_STMT_LOAD_ALL, &rc);
   if (!st) return rc;
-  int src;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0);
-    if ((rc = decode_row(s, st, 1, id, row)) != SV_OK) break;
-    if (sv_arena_put(a, id, row) != SV_OK) {
-      rc = sv__fail(s, SV_ENOMEM, "out of memory loading vectors");
-      break;
-    }
-  }
-  sqlite3_reset(st);
-  if (rc == SV_OK && src != SQLITE_DONE) rc = sv__fail_sql(s, src, "loading vectors");
-  return rc;
+  return apply_rows(s, st, 0, row, "out of memory loading vectors", "loading vectors");
 }
 
 static int catch_up(sv_shard *s, float *row) {
-  sv_arena *a = &s->arena;
   int rc;
   sqlite3_stmt *st = sv__stmt(s, SV_STMT_CHANGES, &rc);
   if (!st) return rc;
-  sqlite3_bind_int64(st, 1, a->version);
-  int src;
-  while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-    int64_t id = sqlite3_column_int64(st, 0);
-    if (sqlite3_column_int64(st, 2) != 0) {
-      sv_arena_remove(a, id);
-      continue;
-    }
-    if ((rc = decode_row(s, st, 1, id, row)) != SV_OK) break;
-    if (sv_arena_put(a, id, row) != SV_OK) {
-      rc = sv__fail(s, SV_ENOMEM, "out of memory applying changes");
-      break;
-    }
-  }
-  sqlite3_reset(st);
-  if (rc == SV_OK && src != SQLITE_DONE) rc = sv__fail_sql(s, src, "reading changes");
-  return rc;
+  sqlite3_bind_int64(st, 1, s->arena.version);
+  return apply_rows(s, st, 1, row, "out of memory applying changes", "reading changes");
 }
 
 int sv__mirror_sync(sv_shard *s, int conn_idle) {

@@ -77,13 +77,20 @@ static int finish_open(sv_shard *s, const sv_open_options *o, int may_create) {
   return SV_OK;
 }
 
+/* The start both opens share: a fresh handle in *out, so that even a
+** failure leaves one carrying the message, and opts checked into *o. */
+static int start_open(const sv_open_options *opts, sv_shard **out, sv_open_options *o) {
+  if (!out) return SV_EINVAL;
+  *out = new_handle();
+  if (!*out) return SV_ENOMEM;
+  return check_options(*out, opts, o);
+}
+
 int sv_shard_open(const char *path, const sv_open_options *opts, sv_shard **out) {
   sv_open_options o;
-  int rc;
-  if (!out) return SV_EINVAL;
-  sv_shard *s = *out = new_handle();
-  if (!s) return SV_ENOMEM;
-  if ((rc = check_options(s, opts, &o)) != SV_OK) return rc;
+  int rc = start_open(opts, out, &o);
+  if (rc != SV_OK) return rc;
+  sv_shard *s = *out;
   if (!path || !*path) return sv__fail(s, SV_EINVAL, "shard path is empty");
   s->owns_db = 1;
   s->schema = sqlite3_mprintf("main");
@@ -125,11 +132,9 @@ int sv_shard_open(const char *path, const sv_open_options *opts, sv_shard **out)
 
 int sv_shard_open_db(void *db, const char *schema, const sv_open_options *opts, sv_shard **out) {
   sv_open_options o;
-  int rc;
-  if (!out) return SV_EINVAL;
-  sv_shard *s = *out = new_handle();
-  if (!s) return SV_ENOMEM;
-  if ((rc = check_options(s, opts, &o)) != SV_OK) return rc;
+  int rc = start_open(opts, out, &o);
+  if (rc != SV_OK) return rc;
+  sv_shard *s = *out;
   if (!db) return sv__fail(s, SV_EINVAL, "no database connection given");
   s->db = db;
   s->owns_db = 0;

@@ -73,17 +73,6 @@ void sv_record_free(sv_record *rec) {
   memset(rec, 0, sizeof *rec);
 }
 
-static int count_of(sv_shard *s, sv_stmt_id id, int64_t *out) {
-  int rc;
-  sqlite3_stmt *st = sv__stmt(s, id, &rc);
-  if (!st) return rc;
-  int src = sqlite3_step(st);
-  *out = src == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-  sqlite3_reset(st);
-  if (src != SQLITE_ROW) return sv__fail_sql(s, src, "counting rows");
-  return SV_OK;
-}
-
 static int pragma_int(sv_shard *s, const char *name, int64_t *out) {
   sqlite3_stmt *st = NULL;
   char *sql = sqlite3_mprintf("PRAGMA \"%w\".%s", s->schema, name);
@@ -102,8 +91,8 @@ static int stats_locked(sv_shard *s, sv_stats *out) {
   sv_meta_state m;
   int rc;
   if ((rc = sv__meta_state(s, &m)) != SV_OK) return rc;
-  if ((rc = count_of(s, SV_STMT_COUNT_ALL, &all)) != SV_OK) return rc;
-  if ((rc = count_of(s, SV_STMT_COUNT_DELETED, &dead)) != SV_OK) return rc;
+  if ((rc = sv__count(s, SV_STMT_COUNT_ALL, &all)) != SV_OK) return rc;
+  if ((rc = sv__count(s, SV_STMT_COUNT_DELETED, &dead)) != SV_OK) return rc;
   if (!s->in_memory) {
     if ((rc = pragma_int(s, "page_count", &pages)) != SV_OK) return rc;
     if ((rc = pragma_int(s, "page_size", &page_size)) != SV_OK) return rc;

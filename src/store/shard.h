@@ -121,6 +121,9 @@ int sv__fail_sql(sv_shard *s, int rc, const char *what);
 ** the error recorded (status in *rc). */
 sqlite3_stmt *sv__stmt(sv_shard *s, sv_stmt_id id, int *rc);
 void sv__stmt_finalize_all(sv_shard *s);
+/* Run the cached count(*) statement `id` into *out (0 on failure).  SV_OK
+** or a failure recorded on the handle. */
+int sv__count(sv_shard *s, sv_stmt_id id, int64_t *out);
 /* Run a cached statement that returns no rows.  SV_OK or a failure
 ** recorded on the handle. */
 int sv__exec_stmt(sv_shard *s, sv_stmt_id id, const char *what);

@@ -87,6 +87,18 @@ sqlite3_stmt *sv__stmt(sv_shard *s, sv_stmt_id id, int *rc) {
   return s->stmts[id];
 }
 
+int sv__count(sv_shard *s, sv_stmt_id id, int64_t *out) {
+  int rc;
+  sqlite3_stmt *st = sv__stmt(s, id, &rc);
+  *out = 0;
+  if (!st) return rc;
+  int src = sqlite3_step(st);
+  if (src == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
+  sqlite3_reset(st);
+  if (src != SQLITE_ROW) return sv__fail_sql(s, src, "counting rows");
+  return SV_OK;
+}
+
 void sv__stmt_finalize_all(sv_shard *s) {
   for (int i = 0; i < SV_STMT_COUNT; i++) {
     sqlite3_finalize(s->stmts[i]);

@@ -5,6 +5,12 @@
 ** printf-style message but lets the suite go on, so one run reports every
 ** broken case.  sv_test_done() prints the closing "N passed, N failed" line
 ** that ctest and CI read, and returns the process exit status.
+**
+** The helpers below are the ones several suites need (scratch paths,
+** removing a database with its WAL files, random numbers).  They are
+** static inline so CHECK's counters, which are per translation unit, stay
+** the suite's own; the few that need SQLite live in tests/c/helpers/ and
+** are declared here.
 */
 #ifndef SV_TEST_H
 #define SV_TEST_H
@@ -13,6 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "sqlite_vector.h"
 
 static int sv_test_passed_ = 0;
 static int sv_test_failed_ = 0;
@@ -42,15 +51,54 @@ static inline int sv_test_done(const char *suite) {
   return sv_test_failed_ == 0 ? 0 : 1;
 }
 
-/* A scratch directory for files the suite creates (SV_TEST_TMP or /tmp). */
+/* A scratch directory for files the suite creates (SV_TEST_TMP or /tmp).
+** Created on the first call and remembered, so per-case paths do not each
+** run a shell. */
 static inline const char *sv_test_tmpdir(void) {
-  const char *d = getenv("SV_TEST_TMP");
-  static char buf[512];
-  if (!d || !*d) d = "/tmp";
-  snprintf(buf, sizeof buf, "mkdir -p '%s'", d);
-  if (system(buf) != 0) d = "/tmp";
-  return d;
+  static const char *dir = NULL;
+  if (!dir) {
+    const char *d = getenv("SV_TEST_TMP");
+    char buf[512];
+    if (!d || !*d) d = "/tmp";
+    snprintf(buf, sizeof buf, "mkdir -p '%s'", d);
+    if (system(buf) != 0) d = "/tmp";
+    dir = d;
+  }
+  return dir;
 }
+
+/* "<tmpdir>/<prefix>_<pid>_<name>" in buf (returned); the pid keeps
+** concurrent runs of one suite (ctest -j, sanitizer stages) apart. */
+static inline const char *sv_test_path(char *buf, size_t n, const char *prefix, const char *name) {
+  snprintf(buf, n, "%s/%s_%d_%s", sv_test_tmpdir(), prefix, (int)getpid(), name);
+  return buf;
+}
+
+/* Remove a database file with its -wal and -shm side files, which a
+** crashed or killed earlier run may have left behind. */
+static inline void sv_test_remove_db(const char *path) {
+  char b[1200];
+  remove(path);
+  snprintf(b, sizeof b, "%s-wal", path);
+  remove(b);
+  snprintf(b, sizeof b, "%s-shm", path);
+  remove(b);
+}
+
+/* sv_test_path with nothing left at that path: where a case starts. */
+static inline const char *sv_test_fresh_path(char *buf, size_t n, const char *prefix,
+                                             const char *name) {
+  sv_test_remove_db(sv_test_path(buf, n, prefix, name));
+  return buf;
+}
+
+/* Create an empty shard at path and close it again (the setup of suites
+** whose workers open an existing file); the sv_shard_open status. */
+int sv_test_create_shard(const char *path, uint32_t dim, sv_metric metric);
+
+/* 1 when `PRAGMA integrity_check` on the file (opened read-only) says "ok"
+** (tests/c/helpers/sqlite.c: suites include SQLite headers differently). */
+int sv_test_integrity_ok(const char *path);
 
 /* Deterministic pseudo-random numbers (splitmix64) for reproducible tests. */
 static inline unsigned long long sv_test_rand(unsigned long long *s) {

@@ -17,23 +17,12 @@
 
 #define DIM 4
 
-static char dir_buf[1024];
-
+/* A few paths are live at once, so rotate among four buffers. */
 static const char *tmp(const char *name) {
   static char b[4][1100];
   static int which = 0;
   which = (which + 1) % 4;
-  snprintf(b[which], sizeof b[which], "%s/test_badinput_%d_%s", dir_buf, (int)getpid(), name);
-  return b[which];
-}
-
-static void remove_db(const char *p) {
-  char b[1200];
-  remove(p);
-  snprintf(b, sizeof b, "%s-wal", p);
-  remove(b);
-  snprintf(b, sizeof b, "%s-shm", p);
-  remove(b);
+  return sv_test_path(b[which], sizeof b[which], "test_badinput", name);
 }
 
 static unsigned char *slurp(const char *p, long *len) {
@@ -294,7 +283,7 @@ static void test_filters(sv_shard *s) {
 }
 
 static void make_shard(const char *path, int rows) {
-  remove_db(path);
+  sv_test_remove_db(path);
   sv_shard *s = NULL;
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   if (sv_shard_open(path, &o, &s) != SV_OK) {
@@ -322,19 +311,19 @@ static void sql_exec(const char *path, const char *sql) {
 static void test_files(void) {
   /* A SQLite database that is not a shard (also with SV_OPEN_CREATE). */
   const char *plain = tmp("plain.db");
-  remove_db(plain);
+  sv_test_remove_db(plain);
   sql_exec(plain, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
   check_refused(plain, 0, SV_EFORMAT, "plain sqlite db");
   check_refused(plain, SV_OPEN_CREATE, SV_EFORMAT, "plain sqlite db with CREATE");
   check_refused(plain, SV_OPEN_READONLY, SV_EFORMAT, "plain sqlite db read-only");
-  remove_db(plain);
+  sv_test_remove_db(plain);
 
   /* Wrong application id. */
   const char *other = tmp("other.db");
-  remove_db(other);
+  sv_test_remove_db(other);
   sql_exec(other, "PRAGMA application_id = 4660; CREATE TABLE sv_meta(key, value);");
   check_refused(other, SV_OPEN_CREATE, SV_EFORMAT, "foreign application id");
-  remove_db(other);
+  sv_test_remove_db(other);
 
   /* A newer format version. */
   const char *newer = tmp("newer.db");
@@ -347,7 +336,7 @@ static void test_files(void) {
   sv_shard_open(newer, &o0, &s);
   CHECK(strstr(sv_errmsg(s), "newer") != NULL, "newer message: %s", sv_errmsg(s));
   sv_shard_close(s);
-  remove_db(newer);
+  sv_test_remove_db(newer);
 
   /* Garbage bytes, a text file, an empty file. */
   const char *garbage = tmp("garbage.db");
@@ -361,14 +350,14 @@ static void test_files(void) {
   check_refused(garbage, SV_OPEN_CREATE, SV_EFORMAT, "text file");
   spit(garbage, "", 0);
   check_refused(garbage, 0, SV_EFORMAT, "empty file");
-  remove_db(garbage);
+  sv_test_remove_db(garbage);
 
   /* A header that claims to be SQLite followed by garbage. */
   const char *fake = tmp("fake.db");
   memcpy(junk, "SQLite format 3", 16);
   spit(fake, junk, sizeof junk);
   check_refused(fake, SV_OPEN_CREATE, SV_EFORMAT, "SQLite magic + garbage");
-  remove_db(fake);
+  sv_test_remove_db(fake);
 
   /* A truncated shard: opening or the first use reports it; never a crash. */
   const char *trunc = tmp("trunc.db");
@@ -411,7 +400,7 @@ static void test_files(void) {
     sv_shard_close(s);
   }
   free(whole);
-  remove_db(trunc);
+  sv_test_remove_db(trunc);
 
   /* Damaged rows written behind the library's back. */
   const char *dmg = tmp("damaged.db");
@@ -443,15 +432,14 @@ static void test_files(void) {
   check_refused(dmg, 0, SV_EFORMAT, "unknown metric in sv_meta");
   sql_exec(dmg, "UPDATE sv_meta SET value = 'l2' WHERE key = 'metric'; DROP TABLE sv_vectors;");
   check_refused(dmg, 0, SV_EFORMAT, "sv_vectors missing");
-  remove_db(dmg);
+  sv_test_remove_db(dmg);
 }
 
 int main(void) {
-  snprintf(dir_buf, sizeof dir_buf, "%s", sv_test_tmpdir());
   sv_shard *s = NULL;
   sv_open_options o = {DIM, SV_METRIC_COSINE, SV_OPEN_CREATE};
   const char *path = tmp("main.db");
-  remove_db(path);
+  sv_test_remove_db(path);
   CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
   float v1[DIM] = {1, 0, 0, 0}, v2[DIM] = {0, 1, 0, 0}, v3[DIM] = {0, 0, 1, 0};
   CHECK_RC(sv_insert(s, v1, DIM, "{\"tag\":\"a\",\"n\":1}", NULL), SV_OK);
@@ -461,7 +449,7 @@ int main(void) {
   test_metadata(s);
   test_filters(s);
   sv_shard_close(s);
-  remove_db(path);
+  sv_test_remove_db(path);
   test_files();
   return sv_test_done("badinput");
 }

@@ -36,22 +36,6 @@ static int under_valgrind(void) {
   return v && *v && strcmp(v, "0") != 0;
 }
 
-static char path_buf[1024];
-
-static const char *tmp_path(const char *name) {
-  snprintf(path_buf, sizeof path_buf, "%s/test_ckpt_%d_%s", sv_test_tmpdir(), (int)getpid(), name);
-  return path_buf;
-}
-
-static void remove_db(const char *p) {
-  char b[1100];
-  remove(p);
-  snprintf(b, sizeof b, "%s-wal", p);
-  remove(b);
-  snprintf(b, sizeof b, "%s-shm", p);
-  remove(b);
-}
-
 /* Size of a file in bytes, -1 when it does not exist. */
 static long long file_size(const char *p, const char *suffix) {
   char b[1100];
@@ -99,19 +83,6 @@ static int pragma_int(sqlite3 *db, const char *sql) {
   return v;
 }
 
-static int integrity_ok(const char *path) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  int ok = 0;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return ok;
-}
-
 /* Every row 1..n is present with its vector, and an exact query finds it. */
 static void check_rows(sv_shard *s, int64_t n, const char *what) {
   sv_stats st;
@@ -151,8 +122,7 @@ static int wait_caught_up(sv_shard *s, uint64_t passes_before) {
 
 static void test_which_handles(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("which.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_ckpt", "which.db");
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   sv_shard *s = NULL, *ro = NULL, *mem = NULL, *b = NULL;
   sv_ckpt_info in;
@@ -191,14 +161,13 @@ static void test_which_handles(void) {
         pragma_int(db, "PRAGMA wal_autocheckpoint"));
   sv_shard_close(b);
   CHECK(sqlite3_close(db) == SQLITE_OK, "host close");
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 /* A batch is checkpointed while the handle stays open. */
 static void test_background_pass(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("bg.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_ckpt", "bg.db");
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   sv_shard *s = NULL;
   const int n = under_valgrind() ? 600 : 3000;
@@ -218,14 +187,13 @@ static void test_background_pass(void) {
   check_rows(s, n, "after background pass");
   CHECK_RC(sv_shard_close(s), SV_OK);
   CHECK(file_size(path, "-wal") <= 0, "no WAL left after close (%lld)", file_size(path, "-wal"));
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 /* A writer that never pauses waits at the hard limit; the WAL stays bounded. */
 static void test_brake_bounds_wal(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("brake.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_ckpt", "brake.db");
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   sv_shard *s = NULL;
   const uint32_t wake = 32, hard = 96;
@@ -259,16 +227,15 @@ static void test_brake_bounds_wal(void) {
       n, (unsigned long long)in.passes, (unsigned long long)in.waits, max_wal, bound);
   check_rows(s, n, "after the single-insert stream");
   CHECK_RC(sv_shard_close(s), SV_OK);
-  CHECK(integrity_ok(path), "integrity_check");
-  remove_db(path);
+  CHECK(sv_test_integrity_ok(path), "integrity_check");
+  sv_test_remove_db(path);
 }
 
 /* A big batch, close, reopen: WAL gone or empty, data intact.  With a
 ** second handle open, close truncates the WAL instead of deleting it. */
 static void test_close_truncates(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("trunc.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_ckpt", "trunc.db");
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   sv_shard *w = NULL, *r = NULL;
   const int n = under_valgrind() ? 1500 : 6000;
@@ -284,18 +251,17 @@ static void test_close_truncates(void) {
   check_rows(r, n, "other handle after writer closed");
   CHECK_RC(sv_shard_close(r), SV_OK);
   CHECK(file_size(path, "-wal") <= 0, "no WAL after the last close: %lld", file_size(path, "-wal"));
-  CHECK(integrity_ok(path), "integrity_check after close");
+  CHECK(sv_test_integrity_ok(path), "integrity_check after close");
   CHECK_RC(sv_shard_open(path, NULL, &r), SV_OK);
   check_rows(r, n, "reopened");
   CHECK_RC(sv_shard_close(r), SV_OK);
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 /* Close right after a write, at different moments of a pass. */
 static void test_close_while_running(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("race.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_ckpt", "race.db");
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   const int rounds = under_valgrind() ? 4 : 12, per = under_valgrind() ? 200 : 800;
   sv_shard *s = NULL;
@@ -318,11 +284,11 @@ static void test_close_while_running(void) {
     CHECK_RC(sv_shard_close(s), SV_OK);
     s = NULL;
   }
-  CHECK(integrity_ok(path), "integrity_check after racing closes");
+  CHECK(sv_test_integrity_ok(path), "integrity_check after racing closes");
   CHECK_RC(sv_shard_open(path, NULL, &s), SV_OK);
   check_rows(s, total, "after racing closes");
   CHECK_RC(sv_shard_close(s), SV_OK);
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 /* ---- threads: brake and passes while others search ---------------------- */
@@ -360,8 +326,7 @@ static void *searcher_main(void *arg) {
 
 static void test_threads(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("threads.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_ckpt", "threads.db");
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
   int n = under_valgrind() ? 150 : 1200;
   CHECK_RC(sv_shard_open(path, &o, &shared), SV_OK);
@@ -380,7 +345,7 @@ static void test_threads(void) {
   check_rows(shared, n, "after threads");
   CHECK_RC(sv_shard_close(shared), SV_OK);
   shared = NULL;
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 int main(void) {

@@ -78,19 +78,6 @@ static void child(const char *path, int fd, int round) {
   }
 }
 
-static int integrity_ok(const char *path) {
-  sqlite3 *db = NULL;
-  sqlite3_stmt *st = NULL;
-  int ok = 0;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    ok = strcmp((const char *)sqlite3_column_text(st, 0), "ok") == 0;
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return ok;
-}
-
 /* Every batch in the file has all BATCH rows. Returns batches seen. */
 static int check_batches(const char *path) {
   sqlite3 *db = NULL;
@@ -118,18 +105,10 @@ static int check_batches(const char *path) {
 
 int main(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s/test_crash_%d.db", sv_test_tmpdir(), (int)getpid());
-  char side[1100];
-  remove(path);
-  snprintf(side, sizeof side, "%s-wal", path);
-  remove(side);
-  snprintf(side, sizeof side, "%s-shm", path);
-  remove(side);
+  sv_test_fresh_path(path, sizeof path, "test_crash", "shard.db");
 
+  CHECK_RC(sv_test_create_shard(path, DIM, SV_METRIC_L2), SV_OK);
   sv_shard *s = NULL;
-  sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
-  CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
-  sv_shard_close(s);
 
   ack *acks = malloc(MAX_ACKS * sizeof *acks);
   size_t total_batches = 0, total_singles = 0;
@@ -161,7 +140,7 @@ int main(void) {
       n++;
     close(fds[0]);
 
-    CHECK(integrity_ok(path), "round %d: integrity_check ok", round);
+    CHECK(sv_test_integrity_ok(path), "round %d: integrity_check ok", round);
     int batches = check_batches(path);
     sv_open_options ro = {0, SV_METRIC_UNSET, 0};
     CHECK_RC(sv_shard_open(path, &ro, &s), SV_OK);
@@ -202,10 +181,6 @@ int main(void) {
          total_batches, total_singles, ROUNDS);
   CHECK(total_batches + total_singles > 0, "the child acknowledged some writes");
   free(acks);
-  remove(path);
-  snprintf(side, sizeof side, "%s-wal", path);
-  remove(side);
-  snprintf(side, sizeof side, "%s-shm", path);
-  remove(side);
+  sv_test_remove_db(path);
   return sv_test_done("crash");
 }

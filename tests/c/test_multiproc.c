@@ -78,17 +78,10 @@ static int cmp_i64(const void *a, const void *b) {
 }
 
 int main(void) {
-  char path[1024], side[1100];
-  snprintf(path, sizeof path, "%s/test_multiproc_%d.db", sv_test_tmpdir(), (int)getpid());
-  remove(path);
-  snprintf(side, sizeof side, "%s-wal", path);
-  remove(side);
-  snprintf(side, sizeof side, "%s-shm", path);
-  remove(side);
+  char path[1024];
+  sv_test_fresh_path(path, sizeof path, "test_multiproc", "shard.db");
+  CHECK_RC(sv_test_create_shard(path, DIM, SV_METRIC_L2), SV_OK);
   sv_shard *s = NULL;
-  sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
-  CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
-  sv_shard_close(s);
 
   int fds[2][2];
   pid_t pids[2];
@@ -173,10 +166,6 @@ int main(void) {
   sv_results_free(&res);
   sv_shard_close(s);
   free(acked);
-  remove(path);
-  snprintf(side, sizeof side, "%s-wal", path);
-  remove(side);
-  snprintf(side, sizeof side, "%s-shm", path);
-  remove(side);
+  sv_test_remove_db(path);
   return sv_test_done("multiproc");
 }

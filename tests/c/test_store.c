@@ -12,22 +12,6 @@
 #include "store/sv_sqlite.h"
 #include "sv_test.h"
 
-static char path_buf[1024];
-
-static const char *tmp_path(const char *name) {
-  snprintf(path_buf, sizeof path_buf, "%s/test_store_%d_%s", sv_test_tmpdir(), (int)getpid(), name);
-  return path_buf;
-}
-
-static void remove_db(const char *p) {
-  char b[1100];
-  remove(p);
-  snprintf(b, sizeof b, "%s-wal", p);
-  remove(b);
-  snprintf(b, sizeof b, "%s-shm", p);
-  remove(b);
-}
-
 static int file_exists(const char *p) {
   FILE *f = fopen(p, "rb");
   if (f) fclose(f);
@@ -36,8 +20,7 @@ static int file_exists(const char *p) {
 
 static void test_create_crud(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("crud.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_store", "crud.db");
   sv_shard *s = NULL;
   sv_open_options o = {4, SV_METRIC_COSINE, SV_OPEN_CREATE};
   CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
@@ -143,13 +126,12 @@ static void test_create_crud(void) {
   sv_open_options ol2 = {4, SV_METRIC_L2, SV_OPEN_CREATE};
   CHECK_RC(sv_shard_open(path, &ol2, &s), SV_EINVAL);
   sv_shard_close(s);
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 static void test_missing_and_options(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("missing.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_store", "missing.db");
   sv_shard *s = NULL;
   sv_open_options o = {4, SV_METRIC_L2, 0};
   int rc = sv_shard_open(path, &o, &s);
@@ -257,8 +239,7 @@ static void test_batch(void) {
 
 static void test_readonly(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("ro.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_store", "ro.db");
   sv_shard *s = NULL;
   sv_open_options o = {2, SV_METRIC_DOT, SV_OPEN_CREATE};
   CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
@@ -283,14 +264,13 @@ static void test_readonly(void) {
   CHECK_RC(sv_get(s, 1, &r), SV_OK);
   sv_record_free(&r);
   sv_shard_close(s);
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 /* Two handles on one file: each search sees the other's writes. */
 static void test_two_handles(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("two.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_store", "two.db");
   sv_shard *a = NULL, *b = NULL;
   sv_open_options o = {2, SV_METRIC_L2, SV_OPEN_CREATE};
   CHECK_RC(sv_shard_open(path, &o, &a), SV_OK);
@@ -327,7 +307,7 @@ static void test_two_handles(void) {
   sv_results_free(&res);
   sv_shard_close(a);
   sv_shard_close(b);
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 /* An SQL function that searches, so a search can run inside the host's
@@ -350,8 +330,7 @@ static void count_hits_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 /* A borrowed connection: an ATTACHed schema, host transactions. */
 static void test_borrowed(void) {
   char path[1024];
-  snprintf(path, sizeof path, "%s", tmp_path("borrowed.db"));
-  remove_db(path);
+  sv_test_fresh_path(path, sizeof path, "test_store", "borrowed.db");
   sqlite3 *db = NULL;
   CHECK(sqlite3_open(":memory:", &db) == SQLITE_OK, "open host db");
   CHECK(sqlite3_exec(db, "CREATE TABLE host_table(x)", NULL, NULL, NULL) == SQLITE_OK, "host");
@@ -438,7 +417,7 @@ static void test_borrowed(void) {
   CHECK(sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) == 3, "rows");
   sqlite3_finalize(stmt);
   CHECK(sqlite3_close(db) == SQLITE_OK, "host connection closes cleanly");
-  remove_db(path);
+  sv_test_remove_db(path);
 }
 
 int main(void) {

@@ -127,9 +127,8 @@ static void *writer(void *arg) {
 
 int main(void) {
   sv_open_options o = {DIM, SV_METRIC_L2, SV_OPEN_CREATE};
-  char path[1024], side[1100];
-  snprintf(path, sizeof path, "%s/test_threads_%d.db", sv_test_tmpdir(), (int)getpid());
-  remove(path);
+  char path[1024];
+  sv_test_fresh_path(path, sizeof path, "test_threads", "shard.db");
   CHECK_RC(sv_shard_open(path, &o, &shard), SV_OK);
   sv_item *items = malloc(PRELOAD * sizeof *items);
   float *vecs = malloc((size_t)PRELOAD * DIM * sizeof *vecs);
@@ -165,10 +164,6 @@ int main(void) {
   CHECK(res.n == PRELOAD + WRITES, "final search sees %zu", res.n);
   sv_results_free(&res);
   CHECK_RC(sv_shard_close(shard), SV_OK);
-  remove(path);
-  snprintf(side, sizeof side, "%s-wal", path);
-  remove(side);
-  snprintf(side, sizeof side, "%s-shm", path);
-  remove(side);
+  sv_test_remove_db(path);
   return sv_test_done("threads");
 }
