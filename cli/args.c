@@ -108,7 +108,7 @@ int cli_parse_shard_id(const char *cmd, const char *synopsis, int argc, char **a
   const char *pos[2];
   size_t npos;
   const cli_opt opts[] = {{"--json", NULL, json}};
-  int rc = cli_parse_args(cmd, synopsis, argc, argv, opts, 1, pos, 2, 2, &npos);
+  int rc = cli_parse_args(cmd, synopsis, argc, argv, opts, CLI_NOPTS(opts), pos, 2, 2, &npos);
   if (rc != CLI_OK) return rc;
   if (cli_parse_i64("ID", pos[1], id) != 0) return CLI_USAGE;
   *path = pos[0];

@@ -59,6 +59,10 @@ typedef struct cli_opt {
   int *flag;          /* flag option: set to 1, else NULL */
 } cli_opt;
 
+/* The number of entries of an option table, so call sites cannot drift
+** from the table when an option is added. */
+#define CLI_NOPTS(opts) (sizeof(opts) / sizeof((opts)[0]))
+
 /* Parse argv[1..argc) against `opts`: "--name value", "--name=value",
 ** flags, "--" to end options, and positional arguments (a lone "-" or a
 ** negative number is positional).  Between min_pos and max_pos positionals

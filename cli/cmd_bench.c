@@ -90,7 +90,7 @@ int cmd_bench(int argc, char **argv) {
   memset(&q, 0, sizeof q);
   memset(&gt, 0, sizeof gt);
   memset(&res, 0, sizeof res);
-  rc = cli_parse_args("bench", SYNOPSIS, argc, argv, opts, 6, pos, 1, 1, &npos);
+  rc = cli_parse_args("bench", SYNOPSIS, argc, argv, opts, CLI_NOPTS(opts), pos, 1, 1, &npos);
   if (rc == CLI_HELP) {
     help();
     return CLI_OK;

@@ -57,7 +57,7 @@ int cmd_create(int argc, char **argv) {
   const cli_opt opts[] = {
       {"--dim", &dim_s, NULL}, {"--metric", &metric_s, NULL}, {"--json", NULL, &json}};
 
-  rc = cli_parse_args("create", SYNOPSIS, argc, argv, opts, 3, pos, 1, 1, &npos);
+  rc = cli_parse_args("create", SYNOPSIS, argc, argv, opts, CLI_NOPTS(opts), pos, 1, 1, &npos);
   if (rc == CLI_HELP) {
     help();
     return CLI_OK;

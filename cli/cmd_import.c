@@ -188,7 +188,7 @@ int cmd_import(int argc, char **argv) {
                           {"--json", NULL, &json}};
 
   memset(&rows, 0, sizeof rows);
-  rc = cli_parse_args("import", SYNOPSIS, argc, argv, opts, 5, pos, 2, 2, &npos);
+  rc = cli_parse_args("import", SYNOPSIS, argc, argv, opts, CLI_NOPTS(opts), pos, 2, 2, &npos);
   if (rc == CLI_HELP) {
     help();
     return CLI_OK;

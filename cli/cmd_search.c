@@ -98,7 +98,7 @@ int cmd_search(int argc, char **argv) {
 
   memset(&queries, 0, sizeof queries);
   memset(&res, 0, sizeof res);
-  rc = cli_parse_args("search", SYNOPSIS, argc, argv, opts, 7, pos, 1, 1, &npos);
+  rc = cli_parse_args("search", SYNOPSIS, argc, argv, opts, CLI_NOPTS(opts), pos, 1, 1, &npos);
   if (rc == CLI_HELP) {
     help();
     return CLI_OK;

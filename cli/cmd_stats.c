@@ -19,7 +19,7 @@ int cmd_stats(int argc, char **argv) {
   sv_stats st;
   const cli_opt opts[] = {{"--json", NULL, &json}};
 
-  rc = cli_parse_args("stats", SYNOPSIS, argc, argv, opts, 1, pos, 1, 1, &npos);
+  rc = cli_parse_args("stats", SYNOPSIS, argc, argv, opts, CLI_NOPTS(opts), pos, 1, 1, &npos);
   if (rc == CLI_HELP) {
     printf(
         "Usage: sqlite-vector %s\n\n"

@@ -54,7 +54,8 @@ static int run_version(int argc, char **argv) {
   int json = 0;
   size_t npos;
   const cli_opt opts[] = {{"--json", NULL, &json}};
-  int rc = cli_parse_args("version", "version [--json]", argc, argv, opts, 1, NULL, 0, 0, &npos);
+  int rc = cli_parse_args("version", "version [--json]", argc, argv, opts, CLI_NOPTS(opts), NULL, 0,
+                          0, &npos);
   if (rc == CLI_HELP) {
     printf(
         "Usage: sqlite-vector version [--json]\n\nPrint the program version, the on-disk "
