@@ -153,6 +153,30 @@ int mcp_refuse_text(const cJSON *args, const char *key, mcp_result *res) {
                   key);
 }
 
+cJSON *mcp_int(int64_t v) {
+  char buf[32];
+  snprintf(buf, sizeof buf, "%lld", (long long)v);
+  return cJSON_CreateRaw(buf);
+}
+
+cJSON *mcp_add_int(cJSON *obj, const char *key, int64_t v) {
+  cJSON *n = mcp_int(v);
+  return mcp_add(obj, key, n) == SV_OK ? n : NULL;
+}
+
+cJSON *mcp_id_copy(const cJSON *id) {
+  char buf[64];
+  if (!cJSON_IsNumber(id)) return cJSON_Duplicate(id, 1);
+  double d = id->valuedouble;
+  /* Integers below 2^63 print exactly with %.0f; a JSON-RPC id is an
+  ** integer in practice (fractions are discouraged by the spec). */
+  if (isfinite(d) && floor(d) == d && fabs(d) < 9.2e18)
+    snprintf(buf, sizeof buf, "%.0f", d);
+  else
+    snprintf(buf, sizeof buf, "%.17g", d);
+  return cJSON_CreateRaw(buf);
+}
+
 cJSON *mcp_float(float f) {
   char buf[32];
   snprintf(buf, sizeof buf, "%.9g", (double)f);

@@ -79,12 +79,30 @@ static int has_duplicate_keys(const cJSON *v, int depth) {
   return 0;
 }
 
+/* Non-zero when a JSON string in the text escapes U+0000 ("\u0000"):
+** cJSON would end the C string there and silently drop the rest, so a
+** shard name "a\u0000/../x" would reach us as "a". */
+static int has_nul_escape(const char *p, size_t n) {
+  int in_str = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!in_str) {
+      in_str = p[i] == '"';
+    } else if (p[i] == '"') {
+      in_str = 0;
+    } else if (p[i] == '\\' && i + 1 < n) {
+      if (p[i + 1] == 'u' && n - i >= 6 && memcmp(p + i + 2, "0000", 4) == 0) return 1;
+      i++; /* the escaped character cannot end the string */
+    }
+  }
+  return 0;
+}
+
 /* {"jsonrpc":"2.0","id":id,"error":{"code":code,"message":msg}}, or NULL
 ** when out of memory. */
 static cJSON *error_reply(const cJSON *id, int code, const char *msg) {
   cJSON *r = cJSON_CreateObject();
   cJSON *e = cJSON_CreateObject();
-  cJSON *idc = id ? cJSON_Duplicate(id, 1) : cJSON_CreateNull();
+  cJSON *idc = id ? mcp_id_copy(id) : cJSON_CreateNull();
   if (!r || !e || !idc) goto fail;
   cJSON_AddItemToObject(r, "jsonrpc", cJSON_CreateString("2.0"));
   cJSON_AddItemToObject(r, "id", idc);
@@ -102,7 +120,7 @@ fail:
 
 static cJSON *result_reply(const cJSON *id, cJSON *result) {
   cJSON *r = cJSON_CreateObject();
-  cJSON *idc = cJSON_Duplicate(id, 1);
+  cJSON *idc = mcp_id_copy(id);
   if (!r || !idc) {
     cJSON_Delete(r);
     cJSON_Delete(idc);
@@ -211,6 +229,13 @@ int sv_mcp_handle(sv_mcp_server *srv, const char *msg, size_t len, char **reply)
   }
   if (!parsed || !end || end != msg + len) {
     rc = error_text(NULL, RPC_PARSE_ERROR, "Parse error: the message is not valid JSON", reply);
+    goto cleanup;
+  }
+  if (has_nul_escape(msg, len)) {
+    const cJSON *id =
+        cJSON_IsObject(parsed) ? cJSON_GetObjectItemCaseSensitive(parsed, "id") : NULL;
+    rc = error_text(cJSON_IsString(id) || cJSON_IsNumber(id) ? id : NULL, RPC_INVALID_REQUEST,
+                    "Invalid Request: strings must not contain U+0000", reply);
     goto cleanup;
   }
   if (has_duplicate_keys(parsed, 0)) {

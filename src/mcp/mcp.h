@@ -193,6 +193,15 @@ int mcp_json_object_text(const cJSON *v, const char *what, char **out, mcp_resul
 /* Refuse `text` input: this build has no text embedder. */
 int mcp_refuse_text(const cJSON *args, const char *key, mcp_result *res);
 
+/* An integer as a JSON number printed exactly (cJSON would print a double
+** with 15 digits); mcp_add_int adds one to obj and returns it, NULL when
+** out of memory. */
+cJSON *mcp_int(int64_t v);
+cJSON *mcp_add_int(cJSON *obj, const char *key, int64_t v);
+/* A copy of a request id for the reply: strings as they are, numbers
+** printed exactly when they are integers (the common case), else with
+** 17 significant digits. */
+cJSON *mcp_id_copy(const cJSON *id);
 /* A float as a JSON number with 9 significant digits (reads back exactly). */
 cJSON *mcp_float(float f);
 /* Parsed metadata text, or an empty object when it does not parse. */

@@ -140,11 +140,11 @@ static int insert(mcp_server *srv, const cJSON *args, mcp_result *res) {
   }
   o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddNumberToObject(o, "count", items ? (double)b.n : 1.0) ||
+      !mcp_add_int(o, "count", items ? (int64_t)b.n : 1) ||
       !(ids = cJSON_AddArrayToObject(o, "ids")))
     goto nomem;
   for (size_t i = 0; i < (items ? b.n : 1); i++) {
-    cJSON *n = cJSON_CreateNumber((double)(items ? b.ids[i] : id));
+    cJSON *n = mcp_int(items ? b.ids[i] : id);
     if (!n) goto nomem;
     cJSON_AddItemToArray(ids, n);
   }

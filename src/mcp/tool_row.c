@@ -39,13 +39,11 @@ static int get(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddNumberToObject(o, "id", (double)rec.id) ||
+  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)rec.id) ||
       mcp_add(o, "metadata", mcp_metadata(rec.metadata)) != SV_OK ||
-      !cJSON_AddNumberToObject(o, "dim", rec.dim) ||
-      !cJSON_AddNumberToObject(o, "version", (double)rec.version) ||
-      !cJSON_AddNumberToObject(o, "hlc", (double)rec.hlc) ||
-      !cJSON_AddNumberToObject(o, "origin", (double)rec.origin))
+      !mcp_add_int(o, "dim", (int64_t)rec.dim) ||
+      !mcp_add_int(o, "version", (int64_t)rec.version) ||
+      !mcp_add_int(o, "hlc", (int64_t)rec.hlc) || !mcp_add_int(o, "origin", (int64_t)rec.origin))
     goto nomem;
   if (with_vec) {
     if (!(vec = cJSON_AddArrayToObject(o, "vector"))) goto nomem;
@@ -97,8 +95,7 @@ static int del(mcp_server *srv, const cJSON *args, mcp_result *res) {
   rc = sv_delete(s, id);
   if (rc != SV_OK && rc != SV_ENOTFOUND) return mcp_fail_sv(res, s, rc, "delete failed");
   cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddNumberToObject(o, "id", (double)id) ||
+  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)id) ||
       !cJSON_AddBoolToObject(o, "deleted", rc == SV_OK)) {
     cJSON_Delete(o);
     return mcp_fail(res, "out of memory");

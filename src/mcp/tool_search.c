@@ -60,15 +60,14 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
   }
   o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddStringToObject(o, "mode", "exact") ||
-      !cJSON_AddNumberToObject(o, "count", (double)r.n) ||
+      !cJSON_AddStringToObject(o, "mode", "exact") || !mcp_add_int(o, "count", (int64_t)r.n) ||
       !(list = cJSON_AddArrayToObject(o, "results")))
     goto nomem;
   for (size_t i = 0; i < r.n; i++) {
     cJSON *h = cJSON_CreateObject();
     if (!h) goto nomem;
     cJSON_AddItemToArray(list, h);
-    if (!cJSON_AddNumberToObject(h, "id", (double)r.hits[i].id) ||
+    if (!mcp_add_int(h, "id", (int64_t)r.hits[i].id) ||
         mcp_add(h, "score", mcp_float(r.hits[i].score)) != SV_OK ||
         (with_meta && mcp_add(h, "metadata", mcp_metadata(r.hits[i].metadata)) != SV_OK))
       goto nomem;

@@ -34,8 +34,7 @@ static int shard_create(mcp_server *srv, const cJSON *args, mcp_result *res) {
     return SV_EINVAL;
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddBoolToObject(o, "created", created) ||
-      !cJSON_AddNumberToObject(o, "dim", (double)dim) ||
+      !cJSON_AddBoolToObject(o, "created", created) || !mcp_add_int(o, "dim", (int64_t)dim) ||
       !cJSON_AddStringToObject(o, "metric", sv_metric_name(metric))) {
     cJSON_Delete(o);
     return mcp_fail(res, "out of memory");
@@ -77,13 +76,12 @@ static int shard_stats(mcp_server *srv, const cJSON *args, mcp_result *res) {
   if ((rc = sv_shard_stats(s, &st)) != SV_OK) return mcp_fail_sv(res, s, rc, "stats");
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddNumberToObject(o, "count", (double)st.count) ||
-      !cJSON_AddNumberToObject(o, "deleted", (double)st.deleted) ||
-      !cJSON_AddNumberToObject(o, "dim", st.dim) ||
+      !mcp_add_int(o, "count", (int64_t)st.count) ||
+      !mcp_add_int(o, "deleted", (int64_t)st.deleted) || !mcp_add_int(o, "dim", (int64_t)st.dim) ||
       !cJSON_AddStringToObject(o, "metric", sv_metric_name(st.metric)) ||
-      !cJSON_AddNumberToObject(o, "file_size", (double)st.file_size) ||
-      !cJSON_AddNumberToObject(o, "format_version", st.format_version) ||
-      !cJSON_AddNumberToObject(o, "version", (double)st.version) ||
+      !mcp_add_int(o, "file_size", (int64_t)st.file_size) ||
+      !mcp_add_int(o, "format_version", (int64_t)st.format_version) ||
+      !mcp_add_int(o, "version", (int64_t)st.version) ||
       !cJSON_AddStringToObject(o, "shard_id", st.shard_id) ||
       !cJSON_AddStringToObject(o, "simd", st.simd)) {
     cJSON_Delete(o);
