@@ -9,6 +9,8 @@
 #   tsan      clang with ThreadSanitizer; the threaded and multi-process suites
 #   valgrind  the release C suites under memcheck, leaks are errors
 #   coverage  gcc --coverage; C and CLI suites, then line coverage of src/
+#   mcp       the MCP server through the official SDK client (release and ASan servers)
+#             and the npm launcher installed offline from its `npm pack` tarball
 # A stage failing does not stop the others, so one run shows every problem;
 # the exit status is non-zero if any stage failed.  The last line is the
 # plain "N passed, N failed" count of test cases over all stages.
@@ -137,6 +139,71 @@ stage_coverage() {
   fi
   return $rc
 }
+
+# mcp: sqlite-vector-mcp driven by the official MCP SDK client (tests/mcp/test_mcp.mjs,
+# npm packages pinned by tests/mcp/package-lock.json) against the release server and the
+# ASan+UBSan one, then the npm launcher package packed with `npm pack`, installed offline
+# (which compiles the server from the package's own sources, overlapped with the suites)
+# and run through `npx sqlite-vector-mcp`.  Each run's "N passed, N failed" adds to the totals.
+mcp_counts() { # mcp_counts LOG: add a suite's closing counts to the totals
+  local line p f
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$1" | tail -n 1)
+  if [ -z "$line" ]; then
+    total_fail=$((total_fail + 1))
+    return 1
+  fi
+  p=${line%% passed*}
+  f=${line#*, }
+  f=${f%% failed*}
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  [ "$f" -eq 0 ]
+}
+
+stage_mcp() {
+  local rc=0 log npmdir="$ROOT/$BUILD/mcp-npm" npm_pid
+  [ -x "$BUILD/release/sqlite-vector-mcp" ] ||
+    { echo "no $BUILD/release/sqlite-vector-mcp (run the release stage)"; total_fail=$((total_fail + 1)); return 1; }
+  local want have=""
+  want=$(sha256sum tests/mcp/package-lock.json | cut -c1-64)
+  [ -f tests/mcp/node_modules/.sv-lock ] && have=$(cat tests/mcp/node_modules/.sv-lock)
+  if [ "$want" != "$have" ]; then
+    (cd tests/mcp && npm ci --prefer-offline --no-audit --no-fund >"$ROOT/$LOGDIR/mcp-npm-ci.log" 2>&1) ||
+      { tail -n 20 "$LOGDIR/mcp-npm-ci.log"; total_fail=$((total_fail + 1)); return 1; }
+    echo "$want" >tests/mcp/node_modules/.sv-lock
+  fi
+  rm -rf "$npmdir"
+  mkdir -p "$npmdir/proj"
+  echo '{"name":"mcp-npm-check","version":"1.0.0","private":true}' >"$npmdir/proj/package.json"
+  (cd npm/mcp && npm pack --silent --pack-destination "$npmdir" >/dev/null &&
+    cd "$npmdir/proj" && npm install --offline --no-audit --no-fund "$npmdir"/sqlite-vector-mcp-*.tgz) \
+    >"$LOGDIR/mcp-npm-install.log" 2>&1 &
+  npm_pid=$!
+  log="$LOGDIR/mcp-release.log"
+  node tests/mcp/test_mcp.mjs "$BUILD/release/sqlite-vector-mcp" >"$log" 2>&1
+  grep -E 'FAIL|passed,' "$log" | tail -n 40
+  mcp_counts "$log" || rc=1
+  if [ -x "$BUILD/asan/sqlite-vector-mcp" ]; then
+    log="$LOGDIR/mcp-asan.log"
+    ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 SV_MCP_SKIP_INSPECTOR=1 \
+      node tests/mcp/test_mcp.mjs "$BUILD/asan/sqlite-vector-mcp" >"$log" 2>&1
+    sed 's/^/asan: /' "$log" | grep -E 'FAIL|passed,|ERROR|runtime error' | tail -n 40
+    mcp_counts "$log" || rc=1
+  fi
+  if wait "$npm_pid"; then
+    log="$LOGDIR/mcp-npx.log"
+    SV_MCP_SMOKE_CWD="$npmdir/proj" node tests/mcp/test_mcp.mjs --smoke npx --offline sqlite-vector-mcp >"$log" 2>&1
+    sed 's/^/npx: /' "$log" | grep -E 'FAIL|passed,' | tail -n 20
+    mcp_counts "$log" || rc=1
+  else
+    tail -n 30 "$LOGDIR/mcp-npm-install.log"
+    echo "npm pack / offline install of npm/mcp failed"
+    total_fail=$((total_fail + 1))
+    rc=1
+  fi
+  return $rc
+}
+[ -n "${SV_TEST_STAGES:-}" ] || STAGES="$STAGES mcp"
 
 failed=0
 for s in $STAGES; do

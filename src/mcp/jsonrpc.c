@@ -213,6 +213,7 @@ int sv_mcp_handle(sv_mcp_server *srv, const char *msg, size_t len, char **reply)
   if (!reply) return SV_EINVAL;
   *reply = NULL;
   if (!srv || (!msg && len)) return SV_EINVAL;
+  if (!msg) msg = ""; /* zero bytes: a parse error like any empty line */
   if (len > SV_MCP_MAX_MESSAGE) {
     rc = error_text(NULL, RPC_INVALID_REQUEST, "Invalid Request: message too large", reply);
     goto cleanup;

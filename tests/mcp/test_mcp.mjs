@@ -41,10 +41,11 @@ const tmpRoot = fs.mkdtempSync(path.join(process.env.SV_TEST_TMP || os.tmpdir(),
 
 // ---- SDK helpers ----------------------------------------------------------
 
-async function connect(command, args, env = {}) {
+async function connect(command, args, env = {}, cwd = undefined) {
   const transport = new StdioClientTransport({
     command,
     args,
+    cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME || tmpRoot, ...env },
     stderr: 'pipe',
   });
@@ -307,9 +308,9 @@ async function restart(server, dataDir, state) {
 
 // Run the server on `lines` (strings, sent as they are, each followed by a
 // newline) and return every stdout line parsed, the exit code and stderr.
-function rawSession(server, args, lines) {
+function rawSession(server, args, lines, cwd = undefined) {
   return new Promise((resolve) => {
-    const child = spawn(server, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(server, args, { stdio: ['pipe', 'pipe', 'pipe'], cwd });
     let out = Buffer.alloc(0);
     let err = '';
     const t0 = Date.now();
@@ -474,8 +475,13 @@ function inspector(server, dataDir) {
 
 async function smoke(command, args) {
   section(`smoke: ${command} ${args.join(' ')}`);
+  const cwd = process.env.SV_MCP_SMOKE_CWD || undefined;
   const dataDir = path.join(tmpRoot, 'smoke');
-  let client = await connect(command, [...args, '--data', dataDir]);
+  const raw = await rawSession(command, [...args, '--data', dataDir],
+    [init(1, '2025-11-25'), JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' })], cwd);
+  check('smoke: stdout through the launcher is pure JSON-RPC', raw.pure && raw.replies.length === 2, raw);
+  check('smoke: launcher exits 0 at end of input', raw.code === 0, raw.stderr);
+  let client = await connect(command, [...args, '--data', dataDir], {}, cwd);
   const { tools } = await client.listTools();
   check('smoke: tools listed', tools.length === 6, tools.length);
   let r = await call(client, 'vector_shard_create', { shard: 's', dim: 3 });
@@ -483,7 +489,7 @@ async function smoke(command, args) {
   r = await call(client, 'vector_insert', { shard: 's', vector: [1, 2, 3], metadata: { k: 'v' } });
   check('smoke: insert', !r.isError, r);
   await client.close();
-  client = await connect(command, [...args, '--data', dataDir]);
+  client = await connect(command, [...args, '--data', dataDir], {}, cwd);
   r = await call(client, 'vector_search', { shard: 's', vector: [1, 2, 3], k: 1 });
   check('smoke: search after restart', r.structuredContent?.results?.[0]?.metadata?.k === 'v', r);
   await client.close();

@@ -33,8 +33,8 @@ static cJSON *send_msg(const char *msg) {
 }
 
 static int error_code(const cJSON *r) {
-  const cJSON *c = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"),
-                                                    "code");
+  const cJSON *c =
+      cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(r, "error"), "code");
   return cJSON_IsNumber(c) ? c->valueint : 0;
 }
 
