@@ -68,8 +68,9 @@ static int utf8_valid(const unsigned char *p, size_t n) {
 ** would mean something else to us than to the sender. */
 static int has_duplicate_keys(const cJSON *v, int depth) {
   if (depth > CJSON_NESTING_LIMIT) return 1;
+  int is_object = cJSON_IsObject(v);
   for (const cJSON *c = v ? v->child : NULL; c; c = c->next) {
-    if (cJSON_IsObject(v)) {
+    if (is_object) {
       for (const cJSON *d = c->next; d; d = d->next) {
         if (c->string && d->string && strcmp(c->string, d->string) == 0) return 1;
       }
