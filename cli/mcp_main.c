@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sqlite_vector.h"
 #include "sqlite_vector_mcp.h"
@@ -113,17 +114,31 @@ int main(int argc, char **argv) {
   /* A client that goes away must show up as a write error, not kill us
   ** before the shards are closed. */
   signal(SIGPIPE, SIG_IGN);
+  /* The protocol gets a private copy of stdout, and fd 1 becomes stderr:
+  ** a stray print anywhere in the process (a library, a future embedder)
+  ** then lands in the log instead of corrupting the JSON-RPC stream. */
+  int proto_fd = dup(STDOUT_FILENO);
+  FILE *proto = proto_fd >= 0 ? fdopen(proto_fd, "w") : NULL;
+  if (!proto || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    fprintf(stderr, "sqlite-vector-mcp: cannot set up the protocol stream\n");
+    if (proto)
+      fclose(proto);
+    else if (proto_fd >= 0)
+      close(proto_fd);
+    return 1;
+  }
   sv_mcp_options o = {data, level};
   if (sv_mcp_server_new(&o, &srv) != SV_OK) {
     fprintf(stderr, "sqlite-vector-mcp: %s\n", sv_mcp_errmsg(srv));
     rc = 1;
     goto cleanup;
   }
-  if (sv_mcp_serve(srv, stdin, stdout) != SV_OK) {
+  if (sv_mcp_serve(srv, stdin, proto) != SV_OK) {
     fprintf(stderr, "sqlite-vector-mcp: %s\n", sv_mcp_errmsg(srv));
     rc = 1;
   }
 cleanup:
   if (sv_mcp_server_free(srv) != SV_OK) rc = 1;
+  if (fclose(proto) != 0 && rc == 0) rc = 1;
   return rc;
 }

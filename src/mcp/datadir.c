@@ -138,12 +138,34 @@ int mcp_shard_path(mcp_server *srv, const char *name, char *buf, size_t size, in
   return SV_OK;
 }
 
+/* The identity of DATA/NAME.shard as it is now (0 when it is gone). */
+static int file_id(mcp_server *srv, const char *name, uint64_t *dev, uint64_t *ino) {
+  char file[MCP_MAX_NAME + 8];
+  struct stat st;
+  snprintf(file, sizeof file, "%s.shard", name);
+  if (fstatat(srv->dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) != 0) return 0;
+  *dev = (uint64_t)st.st_dev;
+  *ino = (uint64_t)st.st_ino;
+  return 1;
+}
+
+/* A cached handle for `name`, if the file it opened is still the one under
+** that name.  A shard deleted or replaced behind the server's back (a
+** restore from backup, `rm`) is dropped, so the caller opens what is there
+** now, or reports that nothing is, instead of writing to an unlinked file. */
 static mcp_open_shard *cache_find(mcp_server *srv, const char *name) {
   for (size_t i = 0; i < srv->nopen; i++) {
-    if (strcmp(srv->open[i].name, name) == 0) {
-      srv->open[i].last_use = ++srv->use_clock;
-      return &srv->open[i];
+    mcp_open_shard *c = &srv->open[i];
+    if (strcmp(c->name, name) != 0) continue;
+    uint64_t dev, ino;
+    if (file_id(srv, name, &dev, &ino) && dev == c->dev && ino == c->ino) {
+      c->last_use = ++srv->use_clock;
+      return c;
     }
+    mcp_log(srv, SV_MCP_LOG_INFO, "shard %s changed on disk; reopening", name);
+    sv_shard_close(c->shard);
+    srv->open[i] = srv->open[--srv->nopen];
+    return NULL;
   }
   return NULL;
 }
@@ -165,6 +187,8 @@ static void cache_add(mcp_server *srv, const char *name, sv_shard *s) {
   snprintf(srv->open[slot].name, sizeof srv->open[slot].name, "%s", name);
   srv->open[slot].shard = s;
   srv->open[slot].last_use = ++srv->use_clock;
+  if (!file_id(srv, name, &srv->open[slot].dev, &srv->open[slot].ino))
+    srv->open[slot].dev = srv->open[slot].ino = 0;
 }
 
 int mcp_shard_get(mcp_server *srv, const char *name, sv_shard **out, mcp_result *res) {

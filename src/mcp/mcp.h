@@ -116,6 +116,7 @@ typedef struct mcp_open_shard {
   char name[MCP_MAX_NAME + 1];
   sv_shard *shard;
   uint64_t last_use;
+  uint64_t dev, ino; /* the file the handle opened, to notice it being replaced */
 } mcp_open_shard;
 
 struct sv_mcp_server {

@@ -288,6 +288,17 @@ async function scenario(client, dataDir) {
   r = await call(client, 'vector_search', { shard: 'l2s', vector: [0.9, 1, 1.1], k: 3, threshold: 2 });
   check('l2: distances ascending within threshold', r.structuredContent?.count === 2 &&
     r.structuredContent.results[0].score < r.structuredContent.results[1].score, r.structuredContent);
+
+  section('a shard removed behind the server');
+  r = await call(client, 'vector_shard_create', { shard: 'gone', dim: 2 });
+  r = await call(client, 'vector_insert', { shard: 'gone', vector: [1, 2] });
+  for (const suffix of ['', '-wal', '-shm']) fs.rmSync(path.join(dataDir, `gone.shard${suffix}`), { force: true });
+  r = await call(client, 'vector_shard_stats', { shard: 'gone' });
+  check('a deleted shard file is noticed', r.isError && /no shard named 'gone'/.test(textOf(r)), textOf(r));
+  r = await call(client, 'vector_shard_create', { shard: 'gone', dim: 2 });
+  check('and can be created afresh', !r.isError && r.structuredContent.created === true, r);
+  s = await stats(client, 'gone');
+  check('the new shard is empty', s.count === 0, s);
   return { vecs, ids };
 }
 
