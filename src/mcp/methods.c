@@ -144,7 +144,8 @@ static cJSON *call_result(const mcp_server *srv, mcp_result *res) {
   cJSON *content = cJSON_AddArrayToObject(r, "content");
   cJSON *block = cJSON_CreateObject();
   char *text = NULL;
-  int ok = r && content && block;
+  /* A handler that failed without a message ran out of memory recording it. */
+  int ok = r && content && block && (res->structured || res->error);
   if (ok)
     cJSON_AddItemToArray(content, block);
   else
@@ -154,7 +155,6 @@ static cJSON *call_result(const mcp_server *srv, mcp_result *res) {
          cJSON_AddStringToObject(block, "text", res->error) &&
          cJSON_AddBoolToObject(r, "isError", 1);
   } else if (ok) {
-    assert(res->structured);
     /* The same JSON as text, for clients that read only content. */
     text = cJSON_PrintUnformatted(res->structured);
     ok = text && cJSON_AddStringToObject(block, "type", "text") &&
@@ -196,7 +196,7 @@ static cJSON *m_tools_call(mcp_server *srv, const cJSON *params, int *code, char
   if (cJSON_IsNull(args)) args = NULL;
   if (mcp_registry_check_args(e, args, &res) == SV_OK) {
     int rc = e->tool->call(srv, args, &res);
-    assert((rc == SV_OK) == (res.structured != NULL && res.error == NULL));
+    assert(rc == SV_OK ? (res.structured && !res.error) : !res.structured);
     (void)rc;
   }
   if (res.error) mcp_log(srv, SV_MCP_LOG_INFO, "%s: %s", e->tool->name, res.error);
