@@ -175,6 +175,29 @@ static void test_tools(const char *dir) {
   cJSON_Delete(r);
 }
 
+/* More shards than the handle cache holds: the least recently used are
+** closed and reopened on demand, and every shard keeps its rows. */
+static void test_many_shards(void) {
+  char args[256];
+  int err, ok = 1;
+  for (int i = 0; i < 40; i++) {
+    snprintf(args, sizeof args, "{\"shard\":\"m%d\",\"dim\":2}", i);
+    cJSON_Delete(call_tool("vector_shard_create", args, &err));
+    ok &= !err;
+    snprintf(args, sizeof args, "{\"shard\":\"m%d\",\"vector\":[%d,1]}", i, i + 1);
+    cJSON_Delete(call_tool("vector_insert", args, &err));
+    ok &= !err;
+  }
+  CHECK(ok, "40 shards created and written");
+  for (int i = 0; i < 40; i++) {
+    snprintf(args, sizeof args, "{\"shard\":\"m%d\"}", i);
+    cJSON *r = call_tool("vector_shard_stats", args, &err);
+    ok &= !err && structured_num(r, "count") == 1;
+    cJSON_Delete(r);
+  }
+  CHECK(ok, "every shard still has its row after cache evictions");
+}
+
 /* sv_mcp_serve over in-memory streams: one reply line per request, blank
 ** lines and notifications skipped, SV_OK at end of input. */
 static void test_serve(void) {
@@ -212,6 +235,7 @@ int main(void) {
   test_protocol();
   test_tools(dir);
   test_serve();
+  test_many_shards();
   CHECK_RC(sv_mcp_server_free(srv), SV_OK);
 
   /* Restart: the data is found again. */
