@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <assert.h>
 
 #include "mcp/mcp.h"
@@ -189,7 +190,17 @@ static int dispatch(mcp_server *srv, const cJSON *msg, cJSON **reply) {
   int code = 0;
   char emsg[600];
   emsg[0] = '\0';
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
   cJSON *result = mcp_method_call(srv, method->valuestring, params, &code, emsg, sizeof emsg);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  if (srv->log_level >= SV_MCP_LOG_DEBUG) {
+    const cJSON *tool = cJSON_GetObjectItemCaseSensitive(params, "name");
+    mcp_log(srv, SV_MCP_LOG_DEBUG, "%s%s%.100s: %s in %.3f ms", method->valuestring,
+            cJSON_IsString(tool) ? " " : "", cJSON_IsString(tool) ? tool->valuestring : "",
+            result ? "ok" : "error",
+            (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+  }
   if (result) {
     *reply = result_reply(echo, result);
   } else {

@@ -312,6 +312,18 @@ async function restart(server, dataDir, state) {
   check('search after restart', top?.id === state.ids[12] && top.metadata.tag === 't12', top);
   const g = await call(client, 'vector_get', { shard: 'notes', id: state.ids[7] });
   check('upsert survived the restart', g.structuredContent?.metadata?.tag === 'changed');
+
+  section('two servers on one data directory');
+  const other = await connect(server, ['--data', dataDir]);
+  await call(other, 'vector_search', { shard: 'notes', vector: state.vecs[0], k: 1 }); // loads its mirror
+  const ins = await call(client, 'vector_insert', { shard: 'notes', vector: state.vecs[49], metadata: { tag: 'shared' } });
+  const seen = await call(other, 'vector_search', { shard: 'notes', vector: state.vecs[49], k: 1 });
+  check('a write of one server is found by the other', !ins.isError &&
+    seen.structuredContent?.results?.[0]?.id === ins.structuredContent.ids[0], seen.structuredContent);
+  const d = await call(other, 'vector_delete', { shard: 'notes', id: ins.structuredContent.ids[0] });
+  const s2 = await stats(client, 'notes');
+  check('and the other way round', d.structuredContent?.deleted === true && s2.count === 49, s2);
+  await other.close();
   await client.close();
 }
 
