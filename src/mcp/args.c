@@ -173,7 +173,10 @@ cJSON *mcp_id_copy(const cJSON *id) {
   if (isfinite(d) && floor(d) == d && fabs(d) < 9.2e18)
     snprintf(buf, sizeof buf, "%.0f", d);
   else
-    snprintf(buf, sizeof buf, "%.17g", d);
+    for (int prec = 15; prec <= 17; prec++) { /* the shortest text that reads back exactly */
+      snprintf(buf, sizeof buf, "%.*g", prec, d);
+      if (strtod(buf, NULL) == d) break;
+    }
   return cJSON_CreateRaw(buf);
 }
 

@@ -6,7 +6,9 @@
 ** decides the error reply:
 **
 **   framing   too long, contains NUL, or not valid UTF-8    -32700 (id null)
-**   parsing   cJSON cannot parse it, or trailing bytes      -32700 (id null)
+**   parsing   cJSON cannot parse it, trailing bytes, or a   -32700 (id null)
+**             number outside the JSON grammar
+**   values    an escaped U+0000, a number beyond a double   -32600
 **   shape     not an object (a batch array included),       -32600
 **             jsonrpc != "2.0", id neither string nor
 **             number, method not a string, duplicate keys
@@ -30,6 +32,7 @@
 #include <sys/types.h>
 #include <time.h>
 #include <assert.h>
+#include <math.h>
 
 #include "mcp/mcp.h"
 
@@ -81,20 +84,69 @@ static int has_duplicate_keys(const cJSON *v, int depth) {
   return 0;
 }
 
-/* Non-zero when a JSON string in the text escapes U+0000 ("\u0000"):
-** cJSON would end the C string there and silently drop the rest, so a
-** shard name "a\u0000/../x" would reach us as "a". */
-static int has_nul_escape(const char *p, size_t n) {
+/* Length of a JSON number at p (at most n bytes) when it follows the
+** grammar -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, else 0. */
+static size_t number_length(const char *p, size_t n) {
+  size_t i = 0, d;
+  if (i < n && p[i] == '-') i++;
+  if (i < n && p[i] == '0') {
+    i++;
+  } else {
+    for (d = i; i < n && p[i] >= '0' && p[i] <= '9'; i++) continue;
+    if (i == d) return 0;
+  }
+  if (i < n && p[i] == '.') {
+    for (d = ++i; i < n && p[i] >= '0' && p[i] <= '9'; i++) continue;
+    if (i == d) return 0;
+  }
+  if (i < n && (p[i] == 'e' || p[i] == 'E')) {
+    i++;
+    if (i < n && (p[i] == '+' || p[i] == '-')) i++;
+    for (d = i; i < n && p[i] >= '0' && p[i] <= '9'; i++) continue;
+    if (i == d) return 0;
+  }
+  return i;
+}
+
+#define LEX_OK 0
+#define LEX_NUL 1    /* a string escapes U+0000 */
+#define LEX_NUMBER 2 /* a number outside the JSON grammar */
+
+/* Lexical checks cJSON does not make.  It ends a C string at an escaped
+** U+0000 and silently drops the rest (a shard name "a\u0000/../x" would
+** reach us as "a"), and it reads numbers with strtod, so "01", "1." and
+** "1.e5" pass as numbers.  This scan only tracks whether it is inside a
+** string; cJSON still does the parsing. */
+static int lexical_check(const char *p, size_t n) {
   int in_str = 0;
   for (size_t i = 0; i < n; i++) {
-    if (!in_str) {
-      in_str = p[i] == '"';
+    if (in_str) {
+      if (p[i] == '"') {
+        in_str = 0;
+      } else if (p[i] == '\\' && i + 1 < n) {
+        if (p[i + 1] == 'u' && n - i >= 6 && memcmp(p + i + 2, "0000", 4) == 0) return LEX_NUL;
+        i++; /* the escaped character cannot end the string */
+      }
     } else if (p[i] == '"') {
-      in_str = 0;
-    } else if (p[i] == '\\' && i + 1 < n) {
-      if (p[i + 1] == 'u' && n - i >= 6 && memcmp(p + i + 2, "0000", 4) == 0) return 1;
-      i++; /* the escaped character cannot end the string */
+      in_str = 1;
+    } else if (p[i] == '-' || (p[i] >= '0' && p[i] <= '9')) {
+      /* cJSON takes the whole run of number characters as the token. */
+      size_t run = i;
+      while (run < n && strchr("0123456789+-.eE", p[run]) && p[run] != '\0') run++;
+      if (number_length(p + i, run - i) != run - i) return LEX_NUMBER;
+      i = run - 1;
     }
+  }
+  return LEX_OK;
+}
+
+/* Non-zero when some number in the tree is not finite: "1e400" is valid
+** JSON text but no double, and cJSON would print it back as null. */
+static int has_huge_number(const cJSON *v, int depth) {
+  if (depth > CJSON_NESTING_LIMIT) return 1;
+  for (const cJSON *c = v ? v->child : NULL; c; c = c->next) {
+    if (cJSON_IsNumber(c) && !isfinite(c->valuedouble)) return 1;
+    if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && has_huge_number(c, depth + 1)) return 1;
   }
   return 0;
 }
@@ -244,11 +296,20 @@ int sv_mcp_handle(sv_mcp_server *srv, const char *msg, size_t len, char **reply)
     rc = error_text(NULL, RPC_PARSE_ERROR, "Parse error: the message is not valid JSON", reply);
     goto cleanup;
   }
-  if (has_nul_escape(msg, len)) {
-    const cJSON *id =
-        cJSON_IsObject(parsed) ? cJSON_GetObjectItemCaseSensitive(parsed, "id") : NULL;
-    rc = error_text(cJSON_IsString(id) || cJSON_IsNumber(id) ? id : NULL, RPC_INVALID_REQUEST,
-                    "Invalid Request: strings must not contain U+0000", reply);
+  int lex = lexical_check(msg, len);
+  const cJSON *pid = cJSON_IsObject(parsed) ? cJSON_GetObjectItemCaseSensitive(parsed, "id") : NULL;
+  if (!(cJSON_IsString(pid) || (cJSON_IsNumber(pid) && isfinite(pid->valuedouble)))) pid = NULL;
+  if (lex == LEX_NUMBER) {
+    rc = error_text(NULL, RPC_PARSE_ERROR, "Parse error: a number does not follow the JSON grammar",
+                    reply);
+    goto cleanup;
+  }
+  if (lex == LEX_NUL || (cJSON_IsNumber(parsed) && !isfinite(parsed->valuedouble)) ||
+      has_huge_number(parsed, 0)) {
+    rc = error_text(pid, RPC_INVALID_REQUEST,
+                    lex == LEX_NUL ? "Invalid Request: strings must not contain U+0000"
+                                   : "Invalid Request: a number is too large for a double",
+                    reply);
     goto cleanup;
   }
   if (has_duplicate_keys(parsed, 0)) {

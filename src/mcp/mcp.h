@@ -200,8 +200,8 @@ int mcp_refuse_text(const cJSON *args, const char *key, mcp_result *res);
 cJSON *mcp_int(int64_t v);
 cJSON *mcp_add_int(cJSON *obj, const char *key, int64_t v);
 /* A copy of a request id for the reply: strings as they are, numbers
-** printed exactly when they are integers (the common case), else with
-** 17 significant digits. */
+** printed exactly when they are integers (the common case), else in the
+** shortest form that reads back to the same double. */
 cJSON *mcp_id_copy(const cJSON *id);
 /* A float as a JSON number with 9 significant digits (reads back exactly). */
 cJSON *mcp_float(float f);

@@ -402,6 +402,9 @@ async function protocol(server, dataDir) {
     req(17, 'tools/list', { cursor: 'bogus' }),
     req('last', 'ping'),
     req(18, 'server/discover'),
+    '{"jsonrpc":"2.0","id":19,"method":"ping","params":{"x":01}}',     // not a JSON number
+    '{"jsonrpc":"2.0","id":20,"method":"ping","params":{"x":1e400}}',  // no double
+    req(0.25, 'ping'),
   ];
   const r = await rawSession(server, ['--data', dataDir, '--log-level', 'debug'], lines);
   check('stdout carries only JSON-RPC lines', r.pure, r.replies);
@@ -419,7 +422,9 @@ async function protocol(server, dataDir) {
   check('initialize: capabilities.tools and serverInfo', byId.get(1)?.result?.capabilities?.tools !== undefined &&
     byId.get(1)?.result?.serverInfo?.name === 'sqlite-vector-mcp');
   check('ping -> {}', JSON.stringify(byId.get(2)?.result) === '{}', byId.get(2));
-  check('four parse errors (-32700, id null)', nullIds.filter((m) => m.error?.code === -32700).length === 3, nullIds);
+  check('parse errors (-32700, id null)', nullIds.filter((m) => m.error?.code === -32700).length === 4, nullIds);
+  check('a number beyond a double -> -32600', err(20) === -32600);
+  check('a fractional id is echoed', JSON.stringify(byId.get(0.25)?.result) === '{}');
   check('batch and non-object -> -32600 id null', nullIds.filter((m) => m.error?.code === -32600).length === 4, nullIds);
   check('jsonrpc 1.0 -> -32600', err(5) === -32600);
   check('missing jsonrpc -> -32600', err(6) === -32600);
@@ -437,7 +442,7 @@ async function protocol(server, dataDir) {
   check('bogus cursor -> -32602', err(17) === -32602);
   check('server/discover -> -32601', err(18) === -32601);
   check('server alive after every bad message', JSON.stringify(byId.get('s:last')?.result) === '{}');
-  check('no reply to notifications, responses or blank lines', !byId.has(99) && r.replies.length === 25, r.replies.length);
+  check('no reply to notifications, responses or blank lines', !byId.has(99) && r.replies.length === 28, r.replies.length);
 
   section('version negotiation');
   for (const [asked, want] of [['2024-11-05', '2024-11-05'], ['2025-03-26', '2025-03-26'], ['2025-06-18', '2025-06-18'],

@@ -96,6 +96,10 @@ static void test_protocol(void) {
   expect_error("{", -32700);
   expect_error("{} x", -32700);
   expect_error("{\"a\":\"\xc3\x28\"}", -32700);
+  expect_error("{\"jsonrpc\":\"2.0\",\"id\":01,\"method\":\"ping\"}", -32700);
+  expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":1.}}", -32700);
+  expect_error("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":{\"a\":[1e400]}}",
+               -32600);
   expect_error("[]", -32600);
   expect_error("3", -32600);
   expect_error("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}", -32600);
