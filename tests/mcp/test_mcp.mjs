@@ -444,6 +444,41 @@ async function protocol(server, dataDir) {
   check('server alive after every bad message', JSON.stringify(byId.get('s:last')?.result) === '{}');
   check('no reply to notifications, responses or blank lines', !byId.has(99) && r.replies.length === 28, r.replies.length);
 
+  section('mutated messages');
+  // 400 corruptions of valid requests (truncated, bytes changed or inserted, including
+  // newlines' neighbours and invalid UTF-8): the server must stay up, keep stdout pure,
+  // answer the final ping and exit 0.  Under the ASan build this doubles as a fuzz run.
+  const seeds = [init(1, '2025-11-25'), req(2, 'tools/list'),
+    req(3, 'tools/call', { name: 'vector_search', arguments: { shard: 'notes', vector: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], k: 3, filter: { group: { $in: [1, 2] } } } }),
+    req(4, 'tools/call', { name: 'vector_insert', arguments: { shard: 'fuzz', items: [{ vector: [1, 2], metadata: { a: [1, { b: 'c' }] } }] } }),
+    req(5, 'tools/call', { name: 'vector_shard_create', arguments: { shard: 'fuzz', dim: 2 } })];
+  let x = 7;
+  const rand = (n) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return x % n;
+  };
+  const junk = [];
+  for (let i = 0; i < 400; i++) {
+    const b = Buffer.from(seeds[rand(seeds.length)]);
+    const kind = rand(3);
+    let m;
+    if (kind === 0) m = b.subarray(0, rand(b.length));
+    else if (kind === 1) {
+      m = Buffer.from(b);
+      for (let k = 0; k < 1 + rand(4); k++) m[rand(m.length)] = [0x22, 0x7b, 0x7d, 0x5b, 0x5d, 0x2c, 0x3a, 0x5c, 0xff, 0x30, 0x2d, 0x65][rand(12)];
+    } else {
+      const at = rand(b.length);
+      m = Buffer.concat([b.subarray(0, at), Buffer.from(['"', '\\u0000', '1e999', '{', ']', '-', '\u00e9'][rand(7)]), b.subarray(at)]);
+    }
+    junk.push(Buffer.from(m.toString('latin1').replace(/\n/g, ' '), 'latin1'));
+  }
+  junk.push(req('end', 'ping'));
+  const f = await rawSession(server, ['--data', dataDir], junk);
+  check('mutated: stdout pure', f.pure);
+  check('mutated: exit 0', f.code === 0, f.stderr.slice(-2000));
+  check('mutated: at most one reply per line', f.replies.length <= junk.length, f.replies.length);
+  check('mutated: still answers', f.replies.some((m) => m.id === 'end' && m.result));
+
   section('version negotiation');
   for (const [asked, want] of [['2024-11-05', '2024-11-05'], ['2025-03-26', '2025-03-26'], ['2025-06-18', '2025-06-18'],
     ['2025-11-25', '2025-11-25'], ['2099-01-01', '2025-11-25'], ['garbage', '2025-11-25']]) {
