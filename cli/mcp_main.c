@@ -10,7 +10,8 @@
 **
 ** The data directory is --data DIR, else $SQLITE_VECTOR_MCP_DATA, else
 ** $XDG_DATA_HOME/sqlite-vector-mcp, else ~/.local/share/sqlite-vector-mcp.
-** Exit status: 0 at end of input, 1 when the server cannot start or the
+** Exit status: 0 at end of input or after SIGTERM/SIGINT/SIGHUP (the
+** shards are closed cleanly), 1 when the server cannot start or the
 ** client's pipe breaks, 2 for a wrong command line.
 */
 #include <signal.h>
@@ -35,6 +36,18 @@ static void usage(FILE *f) {
           "  --version          print the version\n"
           "  --help             show this help\n",
           SV_VERSION_STRING);
+}
+
+/* The signal that asked us to stop, or 0. */
+static volatile sig_atomic_t stop_signal = 0;
+
+/* SIGTERM, SIGINT, SIGHUP: stop reading and shut down cleanly.  Closing
+** stdin (async-signal-safe) makes the pending or next read fail, so the
+** serve loop ends after the request in progress, and the shards are closed
+** (final checkpoint, WAL removed) as at end of input. */
+static void on_stop(int sig) {
+  stop_signal = sig;
+  close(STDIN_FILENO);
 }
 
 /* The default data directory into buf, or NULL when none can be named. */
@@ -114,6 +127,13 @@ int main(int argc, char **argv) {
   /* A client that goes away must show up as a write error, not kill us
   ** before the shards are closed. */
   signal(SIGPIPE, SIG_IGN);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_stop; /* no SA_RESTART: a blocked read returns */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
   /* The protocol gets a private copy of stdout, and fd 1 becomes stderr:
   ** a stray print anywhere in the process (a library, a future embedder)
   ** then lands in the log instead of corrupting the JSON-RPC stream. */
@@ -133,7 +153,7 @@ int main(int argc, char **argv) {
     rc = 1;
     goto cleanup;
   }
-  if (sv_mcp_serve(srv, stdin, proto) != SV_OK) {
+  if (sv_mcp_serve(srv, stdin, proto) != SV_OK && !stop_signal) {
     fprintf(stderr, "sqlite-vector-mcp: %s\n", sv_mcp_errmsg(srv));
     rc = 1;
   }

@@ -495,6 +495,25 @@ async function protocol(server, dataDir) {
       l?.result?.tools?.every((t) => (t.annotations !== undefined) === (want >= '2025-03-26')));
   }
 
+  section('SIGTERM');
+  {
+    const child = spawn(server, ['--data', dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    const exited = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+    const replied = new Promise((resolve) => child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('"id":2')) resolve();
+    }));
+    child.stdin.write(init(1, '2025-11-25') + '\n' + req(2, 'tools/call', { name: 'vector_insert', arguments: { shard: 'notes', vector: [1, 0, 0, 0, 0, 0, 0, 0], id: 777 } }) + '\n');
+    await replied;
+    child.kill('SIGTERM');
+    const e = await exited;
+    check('SIGTERM: clean exit 0', e.code === 0 && e.signal === null, e);
+    check('SIGTERM: shards closed (WAL checkpointed and removed)', !fs.existsSync(path.join(dataDir, 'notes.shard-wal')));
+    const g = await rawSession(server, ['--data', dataDir], [req(1, 'tools/call', { name: 'vector_delete', arguments: { shard: 'notes', id: 777 } })]);
+    check('SIGTERM: the write before it is there', g.replies[0]?.result?.structuredContent?.deleted === true, g.replies);
+  }
+
   section('command line');
   let p = spawnSync(server, ['--help'], { encoding: 'utf8' });
   check('--help exits 0 and names --data', p.status === 0 && /--data DIR/.test(p.stdout));
