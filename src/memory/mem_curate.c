@@ -128,7 +128,11 @@ int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
                              "SELECT id, uses, successes, evidence, max(created_ms, last_used_ms),"
                              " outcome FROM mem_items WHERE outcome != 0 ORDER BY id",
                              -1, &st, NULL);
-  while (sqlrc == SQLITE_OK && (sqlrc = sqlite3_step(st)) == SQLITE_ROW) {
+  if (sqlrc != SQLITE_OK) {
+    rc = sv__mem_sqlfail(m, sqlrc, "listing items");
+    goto done;
+  }
+  while ((sqlrc = sqlite3_step(st)) == SQLITE_ROW) {
     if (n == cap) {
       cap = cap ? cap * 2 : 256;
       citem *c = realloc(it, cap * sizeof *c);
