@@ -142,7 +142,8 @@ SV_API int sv_mem_add_texts(sv_mem *m, const char *const *texts, size_t n, const
 /* Signals of one finished task, used for the quality score:
 **   quality = (success ? 0.6 : 0.1) + 0.2*max(0, 1 - duration_ms/60000)
 **           + 0.1*max(0, 1 - tokens/10000) + 0.1*max(0, 1 - iterations/5),
-** capped at 1.  A negative signal means "unknown" and contributes 0. */
+** capped at 1.  An unknown signal (negative; all of them when signals is
+** NULL) contributes half its weight (0.1, 0.05, 0.05). */
 typedef struct sv_mem_signals {
   double duration_ms;
   double tokens;
@@ -223,8 +224,8 @@ SV_API void sv_mem_hits_free(sv_mem_hits *h);
 ** items already picked; 0 turns MMR off. */
 typedef struct sv_mem_pattern_options {
   uint32_t k;                /* default 1 (the paper's best) */
-  double threshold;          /* minimum similarity; default 0.0 (use_threshold) */
-  int use_threshold;         /* non-zero: threshold given (else 0.05) */
+  double threshold;          /* minimum similarity (when use_threshold) */
+  int use_threshold;         /* non-zero: threshold given (else 0.01) */
   double alpha, beta, gamma; /* all 0: 0.65, 0.15, 0.20 */
   double half_life_days;     /* 0: 30 */
   double mmr_lambda;         /* 0: off; e.g. 0.7 */

@@ -248,6 +248,12 @@ int sv_mem_open(const char *path, sv_embedder *e, int flags, sv_mem **out) {
   sqlite3_busy_timeout(m->db, 5000);
   sv_open_options so = {.dim = e->dim, .metric = SV_METRIC_COSINE, .flags = flags};
   rc = sv_shard_open_db(m->db, "main", &so, &m->shard);
+  if (rc == SV_EDIM) {
+    return sv__mem_fail(m, rc,
+                        "'%s': %s; embedder %s makes %u-d vectors (open a file with the embedder "
+                        "it was written with)",
+                        path, sv_errmsg(m->shard), e->name, (unsigned)e->dim);
+  }
   if (rc != SV_OK) {
     return sv__mem_fail(m, rc, "'%s': %s", path, m->shard ? sv_errmsg(m->shard) : "out of memory");
   }

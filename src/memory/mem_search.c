@@ -337,7 +337,7 @@ int sv_mem_find_patterns(sv_mem *m, const char *task, const sv_mem_pattern_optio
   MEM_LOCK(m);
   if (opts) o = *opts;
   if (!o.k) o.k = 1;
-  if (!o.use_threshold) o.threshold = 0.05;
+  if (!o.use_threshold) o.threshold = 0.01;
   if (o.alpha == 0 && o.beta == 0 && o.gamma == 0) o.alpha = 0.65, o.beta = 0.15, o.gamma = 0.20;
   if (o.half_life_days == 0) o.half_life_days = 30;
   if (!o.now_ms) o.now_ms = sv__now_ms();

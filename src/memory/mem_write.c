@@ -273,14 +273,16 @@ done:
 }
 
 /* quality = (success ? .6 : .1) + .2 max(0, 1 - d/60000) + .1 max(0, 1 - tok/10000)
-**         + .1 max(0, 1 - it/5), capped at 1; negative signals count 0. */
+**         + .1 max(0, 1 - it/5), capped at 1.  An unknown signal (negative, or
+** no signals at all) contributes half its weight: neither rewarded nor
+** punished, so a failure lesson without signals (0.3) still passes the
+** default floor and a success without signals scores 0.8. */
 static double quality_of(int success, const sv_mem_signals *s) {
   double q = success ? 0.6 : 0.1;
-  if (s) {
-    if (s->duration_ms >= 0) q += 0.2 * fmax(0.0, 1.0 - s->duration_ms / 60000.0);
-    if (s->tokens >= 0) q += 0.1 * fmax(0.0, 1.0 - s->tokens / 10000.0);
-    if (s->iterations >= 0) q += 0.1 * fmax(0.0, 1.0 - s->iterations / 5.0);
-  }
+  double d = s ? s->duration_ms : -1, t = s ? s->tokens : -1, it = s ? s->iterations : -1;
+  q += d >= 0 ? 0.2 * fmax(0.0, 1.0 - d / 60000.0) : 0.1;
+  q += t >= 0 ? 0.1 * fmax(0.0, 1.0 - t / 10000.0) : 0.05;
+  q += it >= 0 ? 0.1 * fmax(0.0, 1.0 - it / 5.0) : 0.05;
   return fmin(q, 1.0);
 }
 
