@@ -63,10 +63,12 @@ static int help_or(int rc, const char *text) {
   if (rc == CLI_HELP) {
     fputs(text, stdout);
     fputs(MEM_CLI_EMB_HELP, stdout);
-    return CLI_OK;
   }
   return rc;
 }
+
+/* What a subcommand returns after parsing stopped it (help is success). */
+#define PARSE_EXIT(rc) ((rc) == CLI_HELP ? CLI_OK : (rc))
 
 static void print_item_text(const sv_mem_item *it) {
   static const char *const OUT[] = {"note", "success", "failure"};
@@ -96,7 +98,7 @@ static int mem_add(int argc, char **argv) {
                "Usage: sqlite-vector memory add FILE --text T [--metadata JSON] [--json]\n\n"
                "Store one plain text (created if FILE does not exist).  --metadata is a JSON\n"
                "object that search filters can match.\n\n");
-  if (rc != CLI_OK || !pos[0]) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (!text) return cli_usage("memory add", "--text is required");
   if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_CREATE, &m)) == CLI_OK) {
@@ -226,7 +228,7 @@ static int mem_store(int argc, char **argv) {
       "quality = (success ? 0.6 : 0.1) + 0.2*max(0,1-duration/60000) + 0.1*max(0,1-tokens/10000)\n"
       "        + 0.1*max(0,1-iterations/5); below --min-quality (default 0.3) nothing is stored.\n"
       "Near-duplicates (cosine >= 0.92, same outcome) are merged into the stored item.\n\n");
-  if (rc != CLI_OK || !pos[0]) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (!task) return cli_usage("memory store", "--task is required");
   if (!outcome || (strcmp(outcome, "success") != 0 && strcmp(outcome, "failure") != 0)) {
     return cli_usage("memory store", "--outcome must be success or failure");
@@ -313,7 +315,7 @@ static int mem_search(int argc, char **argv) {
       "         [--vector-weight W] [--bm25-weight W] [--filter JSON] [--json]\n\n"
       "Hybrid search: BM25 (FTS5) and vector rankings fused by reciprocal-rank fusion,\n"
       "score = sum of weight/(60 + rank); weights default to 1.0 (BM25) and 0.5 (vector).\n\n");
-  if (rc != CLI_OK) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (k && cli_parse_u32("--k", k, 1, 10000, &so.k) != 0) return CLI_USAGE;
   if (mode) {
     if (strcmp(mode, "hybrid") == 0)
@@ -390,7 +392,7 @@ static int mem_patterns(int argc, char **argv) {
                "score = 0.65*similarity + 0.15*2^(-age_days/30) + 0.20*(successes+1)/(uses+2);\n"
                "--mmr LAMBDA picks k diverse items (LAMBDA is the relevance weight).  k defaults\n"
                "to 1 (the ReasoningBank paper found one memory best).\n\n");
-  if (rc != CLI_OK) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (k && cli_parse_u32("--k", k, 1, 1000, &po.k) != 0) return CLI_USAGE;
   float f;
   if (thr) {
@@ -456,7 +458,7 @@ static int mem_outcome(int argc, char **argv) {
               "Usage: sqlite-vector memory outcome FILE ID success|failure [--json]\n\n"
               "ReasoningBank record_outcome: the judged result of using item ID (uses += 1,\n"
               "successes += 1 on success), which drives reliability = (successes+1)/(uses+2).\n\n");
-  if (rc != CLI_OK) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (cli_parse_i64("ID", pos[1], &id) != 0) return CLI_USAGE;
   if (strcmp(pos[2], "success") != 0 && strcmp(pos[2], "failure") != 0) {
     return cli_usage("memory outcome", "the outcome must be success or failure");
@@ -495,7 +497,7 @@ static int mem_get(int argc, char **argv) {
   rc = cli_parse_args("memory get", "memory get FILE ID [--json]", argc, argv, opts,
                       CLI_NOPTS(opts), pos, 2, 2, &npos);
   rc = help_or(rc, "Usage: sqlite-vector memory get FILE ID [--json]\n\nPrint one item.\n\n");
-  if (rc != CLI_OK) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (cli_parse_i64("ID", pos[1], &id) != 0) return CLI_USAGE;
   if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_READONLY, &m)) == CLI_OK) {
@@ -540,7 +542,7 @@ static int mem_consolidate(int argc, char **argv) {
                "Merge near-duplicates with the same outcome (cosine >= C, default 0.92), record\n"
                "contradictions (cosine >= 0.80, opposite outcomes), and delete items unused for\n"
                "D days (default 90) whose reliability is below R (default 0.3).\n\n");
-  if (rc != CLI_OK) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   float f;
   if (dup) {
     if (cli_parse_float("--dup", dup, &f) != 0) return CLI_USAGE;
@@ -601,7 +603,7 @@ static int mem_context(int argc, char **argv) {
       "ContextSynthesizer: query every memory FILE (up to 64) for TASK (k patterns each,\n"
       "default 3), merge by score, drop duplicates, and print a prompt-ready block of at\n"
       "most BYTES (default 4000) with the source file and item id of each memory.\n\n");
-  if (rc != CLI_OK) return rc;
+  if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (budget && cli_parse_u32("--budget", budget, 1, 100000000, &b) != 0) return CLI_USAGE;
   if (k && cli_parse_u32("--k", k, 1, 1000, &po.k) != 0) return CLI_USAGE;
   if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;

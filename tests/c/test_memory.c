@@ -81,6 +81,16 @@ static void test_texts_and_search(sv_embedder *e) {
   CHECK(strstr(sv_mem_errmsg(m), "no indexable words") != NULL, "%s", sv_mem_errmsg(m));
   CHECK_RC(sv_mem_search(m, "\xff", &so, &h), SV_EINVAL);
   CHECK_RC(sv_mem_search(m, "", &so, &h), SV_EINVAL);
+  {
+    char *huge = malloc(SV_MEM_MAX_TEXT + 2);
+    memset(huge, 'x', SV_MEM_MAX_TEXT + 1);
+    huge[SV_MEM_MAX_TEXT + 1] = '\0';
+    const char *ht[1] = {huge};
+    CHECK_RC(sv_mem_add_texts(m, ht, 1, NULL, NULL), SV_EINVAL);
+    CHECK(strstr(sv_mem_errmsg(m), "longer than") != NULL, "%s", sv_mem_errmsg(m));
+    CHECK(count(m) == 6, "nothing written");
+    free(huge);
+  }
   sv_mem_hits_free(&h);
   /* Delete removes it from both indexes. */
   CHECK_RC(sv_mem_delete(m, 6), SV_OK);
