@@ -201,7 +201,7 @@ static int load_qrels(const char *path, const idx *qi, size_t nq, const idx *di,
     (*out)[(*nout)++] = (qrel){(size_t)q, (size_t)d};
   }
   free(buf);
-  if (rc == CLI_OK) qsort(*out, *nout, sizeof **out, cmp_qrel);
+  if (rc == CLI_OK && *nout) qsort(*out, *nout, sizeof **out, cmp_qrel);
   return rc;
 }
 

@@ -120,7 +120,7 @@ int sv_mem_synthesize_context(sv_embedder *e, const char *task, const char *cons
     sv_mem_close(m);
     if (rc != SV_OK) goto done;
   }
-  qsort(cands, nc, sizeof *cands, cmp_ctx);
+  if (nc) qsort(cands, nc, sizeof *cands, cmp_ctx);
   out->sources = calloc(nc ? nc : 1, sizeof *out->sources);
   block = malloc(budget + 1);
   if (!out->sources || !block) {

@@ -76,7 +76,10 @@ struct sv_mem {
   sv_embedder *emb;
   char *path;
   int readonly;
-  sv_mutex mu; /* one multi-statement operation at a time per handle */
+  sv_mutex mu;       /* one multi-statement operation at a time per handle */
+  int32_t *df_delta; /* pending document-count changes (dim entries) */
+  int64_t n_delta;   /* pending change of the counted items */
+  int df_dirty;
   char err[512];
 };
 
@@ -104,8 +107,12 @@ void sv__mem_rollback(sv_mem *m);
 int sv__mem_embed1(sv_mem *m, const char *text, float *v);
 
 /* Statistics for query IDF: add (sign +1) or remove (-1) one vector's
-** non-zero dimensions.  Inside a transaction. */
+** non-zero dimensions.  Inside a transaction; the change is collected in
+** memory and written by sv__mem_commit() (one blob write per transaction,
+** not per item); sv__mem_rollback() drops it. */
 int sv__mem_df_update(sv_mem *m, const float *v, int sign);
+int sv__mem_df_flush(sv_mem *m);
+void sv__mem_df_reset(sv_mem *m);
 /* Re-weight query q in place with ln(1 + (N - df + .5)/(df + .5)). */
 int sv__mem_apply_idf(sv_mem *m, float *q);
 

@@ -91,6 +91,11 @@ int sv__mem_begin(sv_mem *m) {
 }
 
 int sv__mem_commit(sv_mem *m) {
+  int st0 = sv__mem_df_flush(m);
+  if (st0 != SV_OK) {
+    sv__mem_rollback(m);
+    return st0;
+  }
   int rc = sqlite3_exec(m->db, "COMMIT", NULL, NULL, NULL);
   if (rc == SQLITE_OK) return SV_OK;
   int st = sv__mem_sqlfail(m, rc, "commit");
@@ -99,6 +104,7 @@ int sv__mem_commit(sv_mem *m) {
 }
 
 void sv__mem_rollback(sv_mem *m) {
+  sv__mem_df_reset(m);
   if (!sqlite3_get_autocommit(m->db)) sqlite3_exec(m->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
@@ -270,6 +276,7 @@ int sv_mem_close(sv_mem *m) {
   if (m->shard) sv_shard_close(m->shard);
   if (m->db && sqlite3_close(m->db) != SQLITE_OK) rc = SV_EIO;
   sv_mutex_destroy(&m->mu);
+  free(m->df_delta);
   free(m->path);
   free(m);
   return rc;

@@ -243,9 +243,11 @@ int sv_mem_search(sv_mem *m, const char *query, const sv_mem_search_options *opt
     goto done;
   }
   if (o.mode == SV_MEM_VECTOR) {
-    memcpy(all, vl, nv * sizeof *all), na = nv;
+    if (nv) memcpy(all, vl, nv * sizeof *all);
+    na = nv;
   } else if (o.mode == SV_MEM_BM25) {
-    memcpy(all, bl, nb * sizeof *all), na = nb;
+    if (nb) memcpy(all, bl, nb * sizeof *all);
+    na = nb;
   } else {
     for (size_t i = 0; i < nv; i++) {
       all[na++] = (cand){vl[i].id, o.vector_weight / (o.rrf_k + i + 1.0), vl[i].sim};

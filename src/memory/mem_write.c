@@ -32,10 +32,26 @@
 /* ---- document counts for query IDF ---- */
 
 int sv__mem_df_update(sv_mem *m, const float *v, int sign) {
+  uint32_t dim = m->emb->dim;
+  assert(!sqlite3_get_autocommit(m->db)); /* only inside a transaction */
+  if (!m->df_delta && !(m->df_delta = calloc(dim, sizeof *m->df_delta))) {
+    return sv__mem_fail(m, SV_ENOMEM, "out of memory");
+  }
+  for (uint32_t j = 0; j < dim; j++) {
+    if (v[j] != 0.0f) m->df_delta[j] += sign > 0 ? 1 : -1;
+  }
+  m->n_delta += sign > 0 ? 1 : -1;
+  m->df_dirty = 1;
+  return SV_OK;
+}
+
+/* Write the pending document counts (called by sv__mem_commit). */
+int sv__mem_df_flush(sv_mem *m) {
   sqlite3_stmt *st = NULL;
   unsigned char *df = NULL;
   uint32_t dim = m->emb->dim;
   int rc = SV_OK, sqlrc;
+  if (!m->df_dirty) return SV_OK;
   sqlrc = sqlite3_prepare_v2(m->db, "SELECT value FROM mem_meta WHERE key = 'df'", -1, &st, NULL);
   if (sqlrc == SQLITE_OK) sqlrc = sqlite3_step(st);
   if (sqlrc != SQLITE_ROW) {
@@ -55,10 +71,13 @@ int sv__mem_df_update(sv_mem *m, const float *v, int sign) {
   sqlite3_finalize(st);
   st = NULL;
   for (uint32_t j = 0; j < dim; j++) {
-    if (v[j] == 0.0f) continue;
+    if (m->df_delta[j] == 0) continue;
     unsigned char *p = df + 4 * (size_t)j;
-    uint32_t c = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-    c = sign > 0 ? c + 1 : (c > 0 ? c - 1 : 0);
+    int64_t c = (int64_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                          (uint32_t)p[3] << 24);
+    c += m->df_delta[j];
+    if (c < 0) c = 0;
+    if (c > UINT32_MAX) c = UINT32_MAX;
     p[0] = (unsigned char)c, p[1] = (unsigned char)(c >> 8), p[2] = (unsigned char)(c >> 16),
     p[3] = (unsigned char)(c >> 24);
   }
@@ -68,14 +87,21 @@ int sv__mem_df_update(sv_mem *m, const float *v, int sign) {
                              -1, &st, NULL);
   if (sqlrc == SQLITE_OK) {
     sqlite3_bind_blob(st, 1, df, (int)dim * 4, SQLITE_STATIC);
-    sqlite3_bind_int(st, 2, sign > 0 ? 1 : -1);
+    sqlite3_bind_int64(st, 2, m->n_delta);
     sqlrc = sqlite3_step(st);
   }
   if (sqlrc != SQLITE_DONE) rc = sv__mem_sqlfail(m, sqlrc, "updating document counts");
 done:
   sqlite3_finalize(st);
   free(df);
+  sv__mem_df_reset(m);
   return rc;
+}
+
+void sv__mem_df_reset(sv_mem *m) {
+  if (m->df_delta) memset(m->df_delta, 0, m->emb->dim * sizeof *m->df_delta);
+  m->n_delta = 0;
+  m->df_dirty = 0;
 }
 
 /* ---- rows ---- */
