@@ -67,6 +67,28 @@ SV_API int sv_embedder_custom(const char *name, const char *version, uint32_t di
 SV_API int sv_embedder_command(const char *name, const char *command, uint32_t dim,
                                uint32_t timeout_ms, sv_embedder **out);
 
+/* An HTTP embedding service. */
+typedef enum sv_http_kind {
+  SV_HTTP_OPENAI = 1, /* POST {base}/v1/embeddings {"model","input":[..]} -> data[i].embedding */
+  SV_HTTP_OLLAMA = 2  /* POST {base}/api/embed {"model","input":[..]} -> embeddings[i] */
+} sv_http_kind;
+
+typedef struct sv_http_options {
+  sv_http_kind kind;
+  const char *base_url; /* "http://127.0.0.1:11434" (http or https) */
+  const char *model;    /* recorded as "<openai|ollama>:<model>" */
+  const char *api_key;  /* sent as "Authorization: Bearer ..." when not NULL */
+  uint32_t dim;         /* the model's dimension, checked on every answer */
+  uint32_t timeout_ms;  /* per request; 0: 30000 */
+  uint32_t retries;     /* extra attempts after a connection error, timeout, 429
+                           or 5xx (backoff 200 ms, doubling); 4xx never retried */
+  uint32_t batch;       /* texts per request; 0: 64 */
+} sv_http_options;
+
+/* An embedder over HTTP (libcurl).  SV_EINVAL for bad options, or when the
+** library was built without libcurl (the message says so). */
+SV_API int sv_embedder_http(const sv_http_options *opts, sv_embedder **out);
+
 SV_API void sv_embedder_free(sv_embedder *e);
 
 /* Embed n texts into out (n * dim floats).  Every text must be valid UTF-8

@@ -21,7 +21,6 @@
 */
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -38,99 +37,19 @@ typedef struct cmd_ctx {
   uint32_t timeout_ms;
 } cmd_ctx;
 
-typedef struct buf {
-  char *s;
-  size_t n, cap;
-} buf;
-
-static int buf_put(buf *b, const char *s, size_t len) {
-  if (b->n + len + 1 > b->cap) {
-    size_t nc = b->cap ? b->cap * 2 : 4096;
-    while (nc < b->n + len + 1) nc *= 2;
-    char *p = realloc(b->s, nc);
-    if (!p) return -1;
-    b->s = p;
-    b->cap = nc;
-  }
-  memcpy(b->s + b->n, s, len);
-  b->n += len;
-  b->s[b->n] = '\0';
-  return 0;
-}
-
 /* texts as JSON string lines. */
-static int encode(const char *const *texts, size_t n, buf *b) {
+static int encode(const char *const *texts, size_t n, sv_sbuf *b) {
   for (size_t i = 0; i < n; i++) {
-    if (buf_put(b, "\"", 1)) return -1;
-    for (const unsigned char *p = (const unsigned char *)texts[i]; *p; p++) {
-      char esc[8];
-      if (*p == '"' || *p == '\\') {
-        esc[0] = '\\', esc[1] = (char)*p;
-        if (buf_put(b, esc, 2)) return -1;
-      } else if (*p < 0x20) {
-        snprintf(esc, sizeof esc, "\\u%04x", *p);
-        if (buf_put(b, esc, 6)) return -1;
-      } else if (buf_put(b, (const char *)p, 1)) {
-        return -1;
-      }
-    }
-    if (buf_put(b, "\"\n", 2)) return -1;
+    sv__sbuf_json_str(b, texts[i]);
+    sv__sbuf_put(b, "\n", 1);
   }
-  return 0;
-}
-
-/* Parse one line "[n, n, ...]" of exactly dim numbers into v. */
-static int parse_line(const char *s, const char *end, float *v, uint32_t dim, size_t line,
-                      char *err, size_t errcap) {
-  uint32_t k = 0;
-  while (s < end && (*s == ' ' || *s == '\t' || *s == '\r')) s++;
-  if (s >= end || *s != '[') {
-    snprintf(err, errcap, "line %zu of its output is not a JSON array", line);
-    return SV_EIO;
-  }
-  s++;
-  for (;;) {
-    while (s < end && (*s == ' ' || *s == '\t')) s++;
-    if (s < end && *s == ']' && k == 0) break;
-    if (s >= end || !(*s == '-' || (*s >= '0' && *s <= '9'))) {
-      snprintf(err, errcap, "line %zu: expected a number", line);
-      return SV_EIO;
-    }
-    char *e;
-    double d = strtod(s, &e);
-    if (e > end || e == s || !isfinite(d) || fabs(d) > 3.4e38) {
-      snprintf(err, errcap, "line %zu: a value is not a finite float", line);
-      return SV_EIO;
-    }
-    if (k < dim) v[k] = (float)d;
-    k++;
-    s = e;
-    while (s < end && (*s == ' ' || *s == '\t')) s++;
-    if (s < end && *s == ',') {
-      s++;
-      continue;
-    }
-    if (s < end && *s == ']') break;
-    snprintf(err, errcap, "line %zu: expected ',' or ']'", line);
-    return SV_EIO;
-  }
-  s++;
-  while (s < end && (*s == ' ' || *s == '\t' || *s == '\r')) s++;
-  if (s != end) {
-    snprintf(err, errcap, "line %zu: text after the array", line);
-    return SV_EIO;
-  }
-  if (k != dim) {
-    snprintf(err, errcap, "vector %zu has %u values, expected %u", line, k, dim);
-    return SV_EDIM;
-  }
-  return 0;
+  return b->oom ? -1 : 0;
 }
 
 static int cmd_fn(void *vctx, const char *const *texts, size_t n, float *out, uint32_t dim,
                   char *err, size_t errcap) {
   cmd_ctx *c = vctx;
-  buf in = {0}, outb = {0};
+  sv_sbuf in = {0}, outb = {0};
   int sv[2] = {-1, -1}, po[2] = {-1, -1}, rc = SV_EIO, status = 0;
   pid_t pid = -1;
   size_t written = 0;
@@ -189,7 +108,8 @@ static int cmd_fn(void *vctx, const char *const *texts, size_t n, float *out, ui
           snprintf(err, errcap, "the command wrote far more output than %zu vectors", n);
           goto done;
         }
-        if (buf_put(&outb, tmp, (size_t)r) != 0) {
+        sv__sbuf_put(&outb, tmp, (size_t)r);
+        if (outb.oom) {
           snprintf(err, errcap, "out of memory");
           goto done;
         }
@@ -218,7 +138,7 @@ static int cmd_fn(void *vctx, const char *const *texts, size_t n, float *out, ui
           snprintf(err, errcap, "the command returned more than %zu vectors", n);
           goto done;
         }
-        int prc = parse_line(p, le, out + line * dim, dim, line, err, errcap);
+        int prc = sv__parse_vector(p, le, out + line * dim, dim, line, err, errcap);
         if (prc != 0) {
           rc = prc;
           goto done;

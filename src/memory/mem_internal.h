@@ -69,6 +69,27 @@ struct sv_embedder {
 void sv__emb_seterr(const char *fmt, ...);
 const char *sv__emb_geterr(void);
 
+/* ---- mem_json.c ---- */
+
+/* A growable NUL-terminated string; oom is sticky (check it at the end). */
+typedef struct sv_sbuf {
+  char *s;
+  size_t n, cap;
+  int oom;
+} sv_sbuf;
+void sv__sbuf_put(sv_sbuf *b, const char *s, size_t len);
+void sv__sbuf_fmt(sv_sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* s as a quoted, escaped JSON string (NULL: null). */
+void sv__sbuf_json_str(sv_sbuf *b, const char *s);
+/* Parse "[n, ...]" in s[0..end) into v: 0, SV_EIO (syntax, non-finite) or
+** SV_EDIM (not exactly dim numbers), with a message naming vector `which`. */
+int sv__parse_vector(const char *s, const char *end, float *v, uint32_t dim, size_t which,
+                     char *err, size_t errcap);
+
 /* ---- the memory handle ---- */
 struct sv_mem {
   sqlite3 *db;

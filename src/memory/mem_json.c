@@ -5,7 +5,13 @@
 ** names identical everywhere.  Strings are escaped per RFC 8259 (control
 ** characters as \u00XX); stored text is valid UTF-8 (checked on the way
 ** in), so bytes >= 0x80 are copied as they are.
+**
+** Also here: the growable string the JSON writers share, and the strict
+** reader of one vector ("[n, n, ...]", plain JSON numbers only, finite in
+** float range, exactly dim of them) that the external embedders use on
+** every answer they get.
 */
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,13 +19,7 @@
 
 #include "memory/mem_internal.h"
 
-typedef struct jbuf {
-  char *s;
-  size_t n, cap;
-  int oom;
-} jbuf;
-
-static void jput(jbuf *b, const char *s, size_t len) {
+void sv__sbuf_put(sv_sbuf *b, const char *s, size_t len) {
   if (b->oom) return;
   if (b->n + len + 1 > b->cap) {
     size_t nc = b->cap ? b->cap * 2 : 256;
@@ -37,61 +37,108 @@ static void jput(jbuf *b, const char *s, size_t len) {
   b->s[b->n] = '\0';
 }
 
-static void jfmt(jbuf *b, const char *fmt, ...) {
+void sv__sbuf_fmt(sv_sbuf *b, const char *fmt, ...) {
   char tmp[128];
   va_list ap;
   va_start(ap, fmt);
   int w = vsnprintf(tmp, sizeof tmp, fmt, ap);
   va_end(ap);
-  if (w > 0) jput(b, tmp, (size_t)w < sizeof tmp ? (size_t)w : sizeof tmp - 1);
+  if (w > 0) sv__sbuf_put(b, tmp, (size_t)w < sizeof tmp ? (size_t)w : sizeof tmp - 1);
 }
 
-static void jstr(jbuf *b, const char *s) {
+void sv__sbuf_json_str(sv_sbuf *b, const char *s) {
   if (!s) {
-    jput(b, "null", 4);
+    sv__sbuf_put(b, "null", 4);
     return;
   }
-  jput(b, "\"", 1);
+  sv__sbuf_put(b, "\"", 1);
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     if (*p == '"' || *p == '\\') {
       char e[2] = {'\\', (char)*p};
-      jput(b, e, 2);
+      sv__sbuf_put(b, e, 2);
     } else if (*p < 0x20) {
-      jfmt(b, "\\u%04x", *p);
+      sv__sbuf_fmt(b, "\\u%04x", *p);
     } else {
-      jput(b, (const char *)p, 1);
+      sv__sbuf_put(b, (const char *)p, 1);
     }
   }
-  jput(b, "\"", 1);
+  sv__sbuf_put(b, "\"", 1);
+}
+
+int sv__parse_vector(const char *s, const char *end, float *v, uint32_t dim, size_t which,
+                     char *err, size_t errcap) {
+  uint32_t k = 0;
+  while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) s++;
+  if (s >= end || *s != '[') {
+    snprintf(err, errcap, "vector %zu is not a JSON array", which);
+    return SV_EIO;
+  }
+  s++;
+  for (;;) {
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++;
+    if (s < end && *s == ']' && k == 0) break;
+    if (s >= end || !(*s == '-' || (*s >= '0' && *s <= '9'))) {
+      snprintf(err, errcap, "vector %zu: expected a number", which);
+      return SV_EIO;
+    }
+    char *e;
+    double d = strtod(s, &e);
+    if (e > end || e == s || !isfinite(d) || fabs(d) > 3.4e38) {
+      snprintf(err, errcap, "vector %zu: a value is not a finite float", which);
+      return SV_EIO;
+    }
+    if (k < dim) v[k] = (float)d;
+    k++;
+    s = e;
+    while (s < end && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) s++;
+    if (s < end && *s == ',') {
+      s++;
+      continue;
+    }
+    if (s < end && *s == ']') break;
+    snprintf(err, errcap, "vector %zu: expected ',' or ']'", which);
+    return SV_EIO;
+  }
+  s++;
+  while (s < end && (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')) s++;
+  if (s != end) {
+    snprintf(err, errcap, "vector %zu: text after the array", which);
+    return SV_EIO;
+  }
+  if (k != dim) {
+    snprintf(err, errcap, "vector %zu has %u values, expected %u", which, k, dim);
+    return SV_EDIM;
+  }
+  return 0;
 }
 
 char *sv_mem_item_json(const sv_mem_item *it) {
   static const char *const OUT[] = {"none", "success", "failure"};
-  jbuf b = {0};
+  sv_sbuf b = {0};
   if (!it) return NULL;
-  jfmt(&b, "{\"id\":%lld,\"title\":", (long long)it->id);
-  jstr(&b, it->title);
-  jput(&b, ",\"description\":", 15);
-  jstr(&b, it->description);
-  jput(&b, ",\"content\":", 11);
-  jstr(&b, it->content);
-  jfmt(&b, ",\"outcome\":\"%s\",\"domain\":",
-       OUT[it->outcome >= 0 && it->outcome <= 2 ? it->outcome : 0]);
-  jstr(&b, it->domain);
-  jput(&b, ",\"tags\":", 8);
+  sv__sbuf_fmt(&b, "{\"id\":%lld,\"title\":", (long long)it->id);
+  sv__sbuf_json_str(&b, it->title);
+  sv__sbuf_put(&b, ",\"description\":", 15);
+  sv__sbuf_json_str(&b, it->description);
+  sv__sbuf_put(&b, ",\"content\":", 11);
+  sv__sbuf_json_str(&b, it->content);
+  sv__sbuf_fmt(&b, ",\"outcome\":\"%s\",\"domain\":",
+               OUT[it->outcome >= 0 && it->outcome <= 2 ? it->outcome : 0]);
+  sv__sbuf_json_str(&b, it->domain);
+  sv__sbuf_put(&b, ",\"tags\":", 8);
   /* tags were validated as a JSON array of strings when stored */
   if (it->tags)
-    jput(&b, it->tags, strlen(it->tags));
+    sv__sbuf_put(&b, it->tags, strlen(it->tags));
   else
-    jput(&b, "[]", 2);
-  jput(&b, ",\"source_task\":", 15);
-  jstr(&b, it->source_task);
-  jfmt(&b, ",\"created_ms\":%lld,\"last_used_ms\":%lld", (long long)it->created_ms,
-       (long long)it->last_used_ms);
-  jfmt(&b, ",\"uses\":%lld,\"successes\":%lld,\"evidence\":%lld", (long long)it->uses,
-       (long long)it->successes, (long long)it->evidence);
-  jfmt(&b, ",\"quality\":%.4f,\"reliability\":%.4f,\"contradictions\":%d}", it->quality,
-       it->reliability, it->contradictions);
+    sv__sbuf_put(&b, "[]", 2);
+  sv__sbuf_put(&b, ",\"source_task\":", 15);
+  sv__sbuf_json_str(&b, it->source_task);
+  sv__sbuf_fmt(&b, ",\"created_ms\":%lld,\"last_used_ms\":%lld", (long long)it->created_ms,
+               (long long)it->last_used_ms);
+  sv__sbuf_fmt(&b, ",\"uses\":%lld,\"successes\":%lld,\"evidence\":%lld", (long long)it->uses,
+               (long long)it->successes, (long long)it->evidence);
+  sv__sbuf_fmt(&b, ",\"quality\":%.4f,\"reliability\":%.4f,\"contradictions\":%d}", it->quality,
+               it->reliability, it->contradictions);
   if (b.oom) {
     free(b.s);
     return NULL;
