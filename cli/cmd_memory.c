@@ -19,6 +19,45 @@ int mem_cli_embedder(const mem_cli_emb *o, sv_embedder **out) {
   uint32_t dim = 0, timeout = 0;
   int rc;
   *out = NULL;
+  if (o->http) {
+    uint32_t retries = 2;
+    sv_http_options ho = {0};
+    if (o->cmd || o->cmd_name || o->dim) {
+      return cli_usage("memory", "--embed-http excludes --embed-cmd, --embed-name and --dim");
+    }
+    if (strcmp(o->http, "openai") == 0) {
+      ho.kind = SV_HTTP_OPENAI;
+    } else if (strcmp(o->http, "ollama") == 0) {
+      ho.kind = SV_HTTP_OLLAMA;
+    } else {
+      return cli_usage("memory", "--embed-http must be openai or ollama");
+    }
+    if (!o->url || !o->model || !o->cmd_dim) {
+      return cli_usage("memory", "--embed-http needs --embed-url, --embed-model and --embed-dim");
+    }
+    if (cli_parse_u32("--embed-dim", o->cmd_dim, 1, SV_MAX_DIM, &dim) != 0) return CLI_USAGE;
+    if (o->timeout && cli_parse_u32("--embed-timeout-ms", o->timeout, 1, 3600000, &timeout) != 0) {
+      return CLI_USAGE;
+    }
+    if (o->retries && cli_parse_u32("--embed-retries", o->retries, 0, 10, &retries) != 0) {
+      return CLI_USAGE;
+    }
+    ho.base_url = o->url;
+    ho.model = o->model;
+    ho.api_key = getenv("SV_EMBED_API_KEY");
+    ho.dim = dim;
+    ho.timeout_ms = timeout;
+    ho.retries = retries;
+    rc = sv_embedder_http(&ho, out);
+    if (rc != SV_OK) {
+      cli_err("embedder: %s", sv_embedder_errmsg(NULL));
+      return CLI_USAGE;
+    }
+    return CLI_OK;
+  }
+  if (o->url || o->model || o->retries) {
+    return cli_usage("memory", "--embed-url/--embed-model/--embed-retries need --embed-http");
+  }
   if (o->cmd) {
     if (o->dim)
       return cli_usage("memory", "--dim is for hash-v1; use --embed-dim with --embed-cmd");

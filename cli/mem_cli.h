@@ -20,22 +20,35 @@ typedef struct mem_cli_emb {
   const char *cmd_name; /* --embed-name */
   const char *cmd_dim;  /* --embed-dim */
   const char *timeout;  /* --embed-timeout-ms */
+  const char *http;     /* --embed-http openai|ollama */
+  const char *url;      /* --embed-url */
+  const char *model;    /* --embed-model */
+  const char *retries;  /* --embed-retries */
 } mem_cli_emb;
 
+/* clang-format off */
 #define MEM_CLI_EMB_OPTS(e)                                                         \
   {"--dim", &(e).dim, NULL}, {"--embed-cmd", &(e).cmd, NULL},                       \
-      {"--embed-name", &(e).cmd_name, NULL}, {"--embed-dim", &(e).cmd_dim, NULL}, { \
-    "--embed-timeout-ms", &(e).timeout, NULL                                        \
-  }
+  {"--embed-name", &(e).cmd_name, NULL}, {"--embed-dim", &(e).cmd_dim, NULL},       \
+  {"--embed-timeout-ms", &(e).timeout, NULL}, {"--embed-http", &(e).http, NULL},    \
+  {"--embed-url", &(e).url, NULL}, {"--embed-model", &(e).model, NULL},             \
+  {"--embed-retries", &(e).retries, NULL}
+/* clang-format on */
 
-#define MEM_CLI_EMB_HELP                                                            \
-  "Embedder (recorded in the file; it must match on every later use):\n"            \
-  "  --dim N              hash-v1 dimension, 64..16384 (default 1024)\n"            \
-  "  --embed-cmd CMD      external embedder: CMD reads one JSON string per line\n"  \
-  "                       on stdin and writes one JSON array of numbers per line\n" \
-  "  --embed-name NAME    its name as recorded (default \"cmd\")\n"                 \
-  "  --embed-dim N        its dimension (required with --embed-cmd)\n"              \
-  "  --embed-timeout-ms N time limit per call (default 30000)\n"
+#define MEM_CLI_EMB_HELP                                                             \
+  "Embedder (recorded in the file; it must match on every later use):\n"             \
+  "  --dim N              hash-v1 dimension, 64..16384 (default 1024)\n"             \
+  "  --embed-cmd CMD      external embedder: CMD reads one JSON string per line\n"   \
+  "                       on stdin and writes one JSON array of numbers per line\n"  \
+  "  --embed-name NAME    its name as recorded (default \"cmd\")\n"                  \
+  "  --embed-http KIND    HTTP embedding service: openai (POST URL/v1/embeddings)\n" \
+  "                       or ollama (POST URL/api/embed); the API key, if any,\n"    \
+  "                       is read from the environment variable SV_EMBED_API_KEY\n"  \
+  "  --embed-url URL      the service's base URL, e.g. http://127.0.0.1:11434\n"     \
+  "  --embed-model M      the model name (recorded as KIND:M)\n"                     \
+  "  --embed-dim N        the dimension (required with --embed-cmd/--embed-http)\n"  \
+  "  --embed-timeout-ms N time limit per call or request (default 30000)\n"          \
+  "  --embed-retries N    HTTP retries after timeouts, 429 and 5xx (default 2)\n"
 
 /* Build the embedder; prints the problem and returns CLI_USAGE/CLI_ERR. */
 int mem_cli_embedder(const mem_cli_emb *o, sv_embedder **out);

@@ -154,6 +154,14 @@ expect 2 "$SV" memory add c.db --text "x" --embed-cmd 'cat' --embed-name awk4
 run "$SV" memory get c.db 2 --embed-cmd "$EMB" --embed-dim 4 --embed-name awk4
 [ "$rc" -eq 1 ] && ok || bad "failed embedder calls wrote nothing"
 
+# ---- HTTP embedder options (the service itself is tested in test_embed_http) ----
+expect 1 "$SV" memory add h.db --text "x" --embed-http ollama --embed-url http://127.0.0.1:1 \
+  --embed-model m --embed-dim 8 --embed-timeout-ms 300 --embed-retries 0
+grep -q "ollama:m failed" err && ok || bad "http failure message"
+expect 2 "$SV" memory add h.db --text "x" --embed-http gemini --embed-url http://x --embed-model m --embed-dim 8
+expect 2 "$SV" memory add h.db --text "x" --embed-http openai --embed-model m --embed-dim 8
+expect 2 "$SV" memory add h.db --text "x" --embed-url http://x
+
 # ---- eval on a tiny collection ----
 cat >docs.jsonl <<'EOD'
 {"id":"d1","text":"wing lift in a propeller slipstream"}
