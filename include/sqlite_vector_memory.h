@@ -118,6 +118,9 @@ typedef struct sv_mem sv_mem;
 ** only without memory) and must be closed with sv_mem_close(). */
 SV_API int sv_mem_open(const char *path, sv_embedder *e, int flags, sv_mem **out);
 SV_API int sv_mem_close(sv_mem *m);
+/* The message of the last failed call on m.  A handle may be shared by
+** threads (calls are serialised by its lock), but the message is per
+** handle: read it right after the failure.  Never NULL. */
 SV_API const char *sv_mem_errmsg(const sv_mem *m);
 
 /* ---- Memory items ----------------------------------------------------------- */
