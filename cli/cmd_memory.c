@@ -15,10 +15,34 @@
 #include "json.h"
 #include "mem_cli.h"
 
-int mem_cli_embedder(const mem_cli_emb *o, sv_embedder **out) {
+int mem_cli_embedder(const mem_cli_emb *o, const char *file, sv_embedder **out) {
   uint32_t dim = 0, timeout = 0;
   int rc;
   *out = NULL;
+  if (file && !o->dim && !o->cmd && !o->cmd_name && !o->cmd_dim && !o->timeout && !o->http &&
+      !o->url && !o->model && !o->retries) {
+    char name[SV_MEM_MAX_SHORT], ver[64], err[512];
+    FILE *f = fopen(file, "rb");
+    if (f) {
+      fclose(f);
+      if (sv_mem_file_embedder(file, name, sizeof name, ver, sizeof ver, &dim, err, sizeof err) ==
+          SV_OK) {
+        if (strcmp(name, "hash-v1") != 0) {
+          cli_err(
+              "%s was written with embedder %s (%u-d); pass the same --embed-cmd or "
+              "--embed-http options",
+              file, name, (unsigned)dim);
+          return CLI_ERR;
+        }
+        if (sv_embedder_hash_v1(dim, out) != SV_OK) {
+          cli_err("embedder: %s", sv_embedder_errmsg(NULL));
+          return CLI_ERR;
+        }
+        return CLI_OK;
+      }
+      dim = 0; /* not a memory file: opening it reports why */
+    }
+  }
   if (o->http) {
     uint32_t retries = 2;
     sv_http_options ho = {0};
@@ -139,7 +163,7 @@ static int mem_add(int argc, char **argv) {
                "object that search filters can match.\n\n");
   if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (!text) return cli_usage("memory add", "--text is required");
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_CREATE, &m)) == CLI_OK) {
     int64_t id;
     const char *t[1] = {text};
@@ -294,7 +318,7 @@ static int mem_store(int argc, char **argv) {
     b.items[0] = (sv_mem_item_in){title, desc, content, domain, tags};
     b.n = 1;
   }
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) goto done;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) goto done;
   if ((rc = open_mem(pos[0], e, SV_OPEN_CREATE, &m)) != CLI_OK) goto done;
   sv_mem_store_result r;
   if (sv_mem_store_experience(m, task, strcmp(outcome, "success") == 0, b.items, b.n, &sig, &so,
@@ -376,7 +400,7 @@ static int mem_search(int argc, char **argv) {
     so.bm25_weight = f;
   }
   so.filter = filter;
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_READONLY, &m)) != CLI_OK) goto done;
   if (sv_mem_search(m, pos[1], &so, &h) != SV_OK) {
     rc = mem_fail(m, "search");
@@ -444,7 +468,7 @@ static int mem_patterns(int argc, char **argv) {
     po.mmr_lambda = f;
   }
   po.domain = domain;
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_READONLY, &m)) != CLI_OK) goto done;
   if (sv_mem_find_patterns(m, pos[1], &po, &p) != SV_OK) {
     rc = mem_fail(m, "patterns");
@@ -502,7 +526,7 @@ static int mem_outcome(int argc, char **argv) {
   if (strcmp(pos[2], "success") != 0 && strcmp(pos[2], "failure") != 0) {
     return cli_usage("memory outcome", "the outcome must be success or failure");
   }
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, 0, &m)) == CLI_OK) {
     sv_mem_item it;
     if (sv_mem_record_outcome(m, id, strcmp(pos[2], "success") == 0, 0) != SV_OK ||
@@ -538,7 +562,7 @@ static int mem_get(int argc, char **argv) {
   rc = help_or(rc, "Usage: sqlite-vector memory get FILE ID [--json]\n\nPrint one item.\n\n");
   if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (cli_parse_i64("ID", pos[1], &id) != 0) return CLI_USAGE;
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_READONLY, &m)) == CLI_OK) {
     sv_mem_item it;
     if (sv_mem_get(m, id, &it) != SV_OK) {
@@ -599,7 +623,7 @@ static int mem_consolidate(int argc, char **argv) {
     if (cli_parse_float("--prune-reliability", relv, &f) != 0) return CLI_USAGE;
     co.prune_reliability = f;
   }
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, 0, &m)) == CLI_OK) {
     if (sv_mem_consolidate(m, &co, &rep) != SV_OK) {
       rc = mem_fail(m, "consolidate");
@@ -645,7 +669,7 @@ static int mem_context(int argc, char **argv) {
   if (rc != CLI_OK) return PARSE_EXIT(rc);
   if (budget && cli_parse_u32("--budget", budget, 1, 100000000, &b) != 0) return CLI_USAGE;
   if (k && cli_parse_u32("--k", k, 1, 1000, &po.k) != 0) return CLI_USAGE;
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, pos[1], &e)) != CLI_OK) return rc;
   if (sv_mem_synthesize_context(e, pos[0], pos + 1, npos - 1, b, &po, &c, err, sizeof err) !=
       SV_OK) {
     cli_err("context: %s", err);

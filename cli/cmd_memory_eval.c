@@ -262,7 +262,7 @@ int cmd_memory_eval(int argc, char **argv) {
     if (cli_parse_float("--bm25-weight", bw, &f) != 0 || !(f > 0)) return CLI_USAGE;
     so.bm25_weight = f;
   }
-  if ((rc = mem_cli_embedder(&eo, &e)) != CLI_OK) return rc;
+  if ((rc = mem_cli_embedder(&eo, NULL, &e)) != CLI_OK) return rc;
   rc = CLI_ERR;
   if (load_jsonl(docs_p, &docs) != CLI_OK || load_jsonl(q_p, &qs) != CLI_OK) goto done;
   if (!(di = make_index(&docs)) || !(qi = make_index(&qs))) goto done;

@@ -50,8 +50,12 @@ typedef struct mem_cli_emb {
   "  --embed-timeout-ms N time limit per call or request (default 30000)\n"          \
   "  --embed-retries N    HTTP retries after timeouts, 429 and 5xx (default 2)\n"
 
-/* Build the embedder; prints the problem and returns CLI_USAGE/CLI_ERR. */
-int mem_cli_embedder(const mem_cli_emb *o, sv_embedder **out);
+/* Build the embedder; prints the problem and returns CLI_USAGE/CLI_ERR.
+** Without any embedder option and with an existing memory `file` (may be
+** NULL), the file's recorded embedder is used when it is hash-v1 (any
+** dimension); for another recorded embedder the message says which
+** options to pass. */
+int mem_cli_embedder(const mem_cli_emb *o, const char *file, sv_embedder **out);
 
 int cmd_memory_eval(int argc, char **argv);
 

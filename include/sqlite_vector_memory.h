@@ -118,6 +118,14 @@ typedef struct sv_mem sv_mem;
 ** only without memory) and must be closed with sv_mem_close(). */
 SV_API int sv_mem_open(const char *path, sv_embedder *e, int flags, sv_mem **out);
 SV_API int sv_mem_close(sv_mem *m);
+
+/* The embedder recorded in the memory file at path, without opening it
+** for use: name and version (NUL-terminated, truncated to the capacities)
+** and dimension, so a program can build the matching embedder.  Returns
+** SV_ENOTFOUND (no file), SV_EFORMAT (not a memory file) or SV_EIO, with
+** the reason in errbuf. */
+SV_API int sv_mem_file_embedder(const char *path, char *name, size_t name_cap, char *version,
+                                size_t version_cap, uint32_t *dim, char *errbuf, size_t errcap);
 /* The message of the last failed call on m.  A handle may be shared by
 ** threads (calls are serialised by its lock), but the message is per
 ** handle: read it right after the failure.  Never NULL. */

@@ -282,6 +282,58 @@ int sv_mem_close(sv_mem *m) {
   return rc;
 }
 
+int sv_mem_file_embedder(const char *path, char *name, size_t name_cap, char *version,
+                         size_t version_cap, uint32_t *dim, char *errbuf, size_t errcap) {
+  sqlite3 *db = NULL;
+  sqlite3_stmt *st = NULL;
+  int rc = SV_OK, sqlrc, found = 0;
+  char dummy[8];
+  if (!errbuf || !errcap) errbuf = dummy, errcap = sizeof dummy;
+  errbuf[0] = '\0';
+  if (!path || !*path || !name || !name_cap || !version || !version_cap || !dim) {
+    snprintf(errbuf, errcap, "sv_mem_file_embedder: invalid arguments");
+    return SV_EINVAL;
+  }
+  name[0] = version[0] = '\0';
+  *dim = 0;
+  sqlrc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+  if (sqlrc != SQLITE_OK) {
+    snprintf(errbuf, errcap, "cannot open '%s': %s", path,
+             db ? sqlite3_errmsg(db) : sqlite3_errstr(sqlrc));
+    rc = sqlrc == SQLITE_CANTOPEN ? SV_ENOTFOUND : SV_EIO;
+    goto done;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlrc = sqlite3_prepare_v2(db,
+                             "SELECT key, value FROM mem_meta WHERE key IN"
+                             " ('embedder_name', 'embedder_version', 'embedder_dim')",
+                             -1, &st, NULL);
+  if (sqlrc != SQLITE_OK) {
+    snprintf(errbuf, errcap, "'%s' is not a memory file (%s)", path, sqlite3_errmsg(db));
+    rc = SV_EFORMAT;
+    goto done;
+  }
+  while ((sqlrc = sqlite3_step(st)) == SQLITE_ROW) {
+    const char *k = (const char *)sqlite3_column_text(st, 0);
+    const char *v = (const char *)sqlite3_column_text(st, 1);
+    if (!k || !v) continue;
+    if (strcmp(k, "embedder_name") == 0) snprintf(name, name_cap, "%s", v), found |= 1;
+    if (strcmp(k, "embedder_version") == 0) snprintf(version, version_cap, "%s", v), found |= 2;
+    if (strcmp(k, "embedder_dim") == 0) *dim = (uint32_t)strtoul(v, NULL, 10), found |= 4;
+  }
+  if (sqlrc != SQLITE_DONE) {
+    snprintf(errbuf, errcap, "reading '%s': %s", path, sqlite3_errmsg(db));
+    rc = SV_EIO;
+  } else if (found != 7 || *dim < 1 || *dim > SV_MAX_DIM) {
+    snprintf(errbuf, errcap, "'%s' has no complete embedder record", path);
+    rc = SV_EFORMAT;
+  }
+done:
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return rc;
+}
+
 const char *sv_mem_errmsg(const sv_mem *m) {
   return m ? m->err : "no memory handle (out of memory)";
 }

@@ -101,6 +101,22 @@ static void test_texts_and_search(sv_embedder *e) {
   sv_mem_hits_free(&h);
   CHECK_RC(sv_mem_close(m), SV_OK);
 
+  /* The record can be read without an embedder. */
+  {
+    char name[64], ver[16], err[256];
+    uint32_t dim = 0;
+    CHECK_RC(sv_mem_file_embedder(path, name, sizeof name, ver, sizeof ver, &dim, err, sizeof err),
+             SV_OK);
+    CHECK(strcmp(name, "hash-v1") == 0 && strcmp(ver, "1") == 0 && dim == 1024, "record %s %s %u",
+          name, ver, dim);
+    char missing[512];
+    sv_test_fresh_path(missing, sizeof missing, "mem", "nofile.db");
+    CHECK_RC(
+        sv_mem_file_embedder(missing, name, sizeof name, ver, sizeof ver, &dim, err, sizeof err),
+        SV_ENOTFOUND);
+    CHECK_RC(sv_mem_file_embedder(NULL, name, sizeof name, ver, sizeof ver, &dim, err, sizeof err),
+             SV_EINVAL);
+  }
   /* Reopen: data and embedder record persist. */
   m = open_mem(path, e, 0);
   CHECK(count(m) == 5, "count after reopen");
@@ -158,6 +174,13 @@ static void test_embedder_record(sv_embedder *e) {
   m = NULL;
   CHECK_RC(sv_mem_open(path, e, 0, &m), SV_EFORMAT);
   sv_mem_close(m);
+  {
+    char name[64], ver[16], err[256];
+    uint32_t dim = 0;
+    CHECK_RC(sv_mem_file_embedder(path, name, sizeof name, ver, sizeof ver, &dim, err, sizeof err),
+             SV_EFORMAT);
+    CHECK(strstr(err, "not a memory file") != NULL, "%s", err);
+  }
   sv_test_remove_db(path);
   /* Missing file without CREATE. */
   sv_test_fresh_path(path, sizeof path, "mem", "missing.db");

@@ -106,6 +106,11 @@ expect 1 "$SV" memory search $M "deploy" --dim 512
 grep -q "embedder" err && ok || bad "dimension mismatch names the embedder"
 expect 1 "$SV" memory search $M "deploy" --embed-cmd "cat" --embed-dim 1024
 grep -q "cmd:cmd" err && ok || bad "embedder mismatch message"
+# Without embedder options, an existing file's hash-v1 record (any dimension) is used.
+expect 0 "$SV" memory add d512.db --text "a note about gardening tools" --dim 512
+expect 0 "$SV" memory search d512.db "gardening" --json
+pycheck "recorded hash-v1 dimension used" '[h["id"] for h in J["hits"]] == [1]'
+expect 1 "$SV" memory search d512.db "gardening" --dim 1024
 # ---- bad input: exit codes, nothing changed ----
 before=$(count $M)
 expect 2 "$SV" memory store $M --task t --outcome maybe --title a --content b
@@ -151,6 +156,8 @@ expect 1 "$SV" memory add c.db --text "x" --embed-cmd 'echo "[1,2,NaN,4]"' --emb
 expect 1 "$SV" memory add c.db --text "x" --embed-cmd 'printf "[1,2,3,4]\n[1,2,3,4]\n"' --embed-dim 4 --embed-name awk4
 grep -q "more than 1 vectors" err && ok || bad "count message"
 expect 2 "$SV" memory add c.db --text "x" --embed-cmd 'cat' --embed-name awk4
+expect 1 "$SV" memory search c.db "banana"
+grep -q "written with embedder cmd:awk4 (4-d); pass the same" err && ok || bad "recorded embedder named"
 run "$SV" memory get c.db 2 --embed-cmd "$EMB" --embed-dim 4 --embed-name awk4
 [ "$rc" -eq 1 ] && ok || bad "failed embedder calls wrote nothing"
 
