@@ -328,15 +328,14 @@ static int mem_store(int argc, char **argv) {
   }
   static const char *const ACT[] = {"", "stored", "merged", "skipped"};
   if (json) {
-    printf("{\"quality\":%.4f,\"items\":[", r.quality);
-    for (size_t i = 0; i < r.n; i++) {
-      printf("%s{\"action\":\"%s\",\"id\":", i ? "," : "", ACT[r.actions[i]]);
-      if (r.ids[i])
-        printf("%lld}", (long long)r.ids[i]);
-      else
-        printf("null}");
+    char *js = sv_mem_store_result_json(&r);
+    if (!js) {
+      cli_err("out of memory");
+      rc = CLI_ERR;
+      goto done;
     }
-    printf("]}\n");
+    printf("%s\n", js);
+    free(js);
   } else {
     printf("quality %.2f\n", r.quality);
     for (size_t i = 0; i < r.n; i++) {
@@ -406,25 +405,26 @@ static int mem_search(int argc, char **argv) {
     rc = mem_fail(m, "search");
     goto done;
   }
-  if (json) printf("{\"hits\":[");
+  if (json) {
+    char *js = NULL;
+    if (sv_mem_hits_json(m, &h, &js) != SV_OK) {
+      rc = mem_fail(m, "search");
+      goto done;
+    }
+    printf("%s\n", js);
+    free(js);
+    goto done;
+  }
   for (size_t i = 0; i < h.n; i++) {
     sv_mem_item it;
     if (sv_mem_get(m, h.hits[i].id, &it) != SV_OK) {
       rc = mem_fail(m, "search");
       goto done;
     }
-    if (json) {
-      char *js = sv_mem_item_json(&it);
-      printf("%s{\"id\":%lld,\"score\":%.6g,\"similarity\":%.6g,\"item\":%s}", i ? "," : "",
-             (long long)h.hits[i].id, h.hits[i].score, h.hits[i].similarity, js ? js : "null");
-      free(js);
-    } else {
-      printf("%.4f ", h.hits[i].score);
-      print_item_text(&it);
-    }
+    printf("%.4f ", h.hits[i].score);
+    print_item_text(&it);
     sv_mem_item_free(&it);
   }
-  if (json) printf("]}\n");
 done:
   sv_mem_hits_free(&h);
   sv_mem_close(m);
@@ -474,28 +474,26 @@ static int mem_patterns(int argc, char **argv) {
     rc = mem_fail(m, "patterns");
     goto done;
   }
-  if (json) printf("{\"patterns\":[");
+  if (json) {
+    char *js = NULL;
+    if (sv_mem_patterns_json(m, &p, &js) != SV_OK) {
+      rc = mem_fail(m, "patterns");
+      goto done;
+    }
+    printf("%s\n", js);
+    free(js);
+    goto done;
+  }
   for (size_t i = 0; i < p.n; i++) {
     sv_mem_item it;
     if (sv_mem_get(m, p.p[i].id, &it) != SV_OK) {
       rc = mem_fail(m, "patterns");
       goto done;
     }
-    if (json) {
-      char *js = sv_mem_item_json(&it);
-      printf(
-          "%s{\"id\":%lld,\"score\":%.6f,\"similarity\":%.6f,\"recency\":%.6f,"
-          "\"reliability\":%.6f,\"item\":%s}",
-          i ? "," : "", (long long)p.p[i].id, p.p[i].score, p.p[i].similarity, p.p[i].recency,
-          p.p[i].reliability, js ? js : "null");
-      free(js);
-    } else {
-      printf("%.4f (sim %.3f, recency %.3f) ", p.p[i].score, p.p[i].similarity, p.p[i].recency);
-      print_item_text(&it);
-    }
+    printf("%.4f (sim %.3f, recency %.3f) ", p.p[i].score, p.p[i].similarity, p.p[i].recency);
+    print_item_text(&it);
     sv_mem_item_free(&it);
   }
-  if (json) printf("]}\n");
 done:
   sv_mem_patterns_free(&p);
   sv_mem_close(m);
@@ -628,9 +626,10 @@ static int mem_consolidate(int argc, char **argv) {
     if (sv_mem_consolidate(m, &co, &rep) != SV_OK) {
       rc = mem_fail(m, "consolidate");
     } else if (json) {
-      printf("{\"examined\":%lld,\"merged\":%lld,\"contradictions\":%lld,\"pruned\":%lld}\n",
-             (long long)rep.examined, (long long)rep.merged, (long long)rep.contradictions,
-             (long long)rep.pruned);
+      char *js = sv_mem_consolidate_json(&rep);
+      printf("%s\n", js ? js : "null");
+      if (!js) rc = CLI_ERR;
+      free(js);
     } else {
       printf("examined %lld, merged %lld, contradictions %lld, pruned %lld\n",
              (long long)rep.examined, (long long)rep.merged, (long long)rep.contradictions,
@@ -675,15 +674,10 @@ static int mem_context(int argc, char **argv) {
     cli_err("context: %s", err);
     rc = CLI_ERR;
   } else if (json) {
-    printf("{\"text\":");
-    cli_out_str(stdout, c.text);
-    printf(",\"sources\":[");
-    for (size_t i = 0; i < c.n; i++) {
-      printf("%s{\"shard\":", i ? "," : "");
-      cli_out_str(stdout, c.sources[i].shard);
-      printf(",\"id\":%lld,\"score\":%.6f}", (long long)c.sources[i].id, c.sources[i].score);
-    }
-    printf("]}\n");
+    char *js = sv_mem_context_json(&c);
+    printf("%s\n", js ? js : "null");
+    if (!js) rc = CLI_ERR;
+    free(js);
   } else {
     fputs(c.text, stdout);
   }

@@ -331,6 +331,21 @@ SV_API void sv_mem_context_free(sv_mem_context *c);
 /* Malloc'd JSON object text of an item; NULL without memory. */
 SV_API char *sv_mem_item_json(const sv_mem_item *it);
 
+/* The results below as one JSON object (malloc'd into *out, released with
+** free()); hits and patterns read each item from m to include it:
+**   {"hits":[{"id","score","similarity","item":{..}}]}
+**   {"patterns":[{"id","score","similarity","recency","reliability","item":{..}}]}
+** Return SV_OK, SV_ENOMEM, or the failure of reading an item (message on
+** m). */
+SV_API int sv_mem_hits_json(sv_mem *m, const sv_mem_hits *h, char **out);
+SV_API int sv_mem_patterns_json(sv_mem *m, const sv_mem_patterns *p, char **out);
+/* {"quality":q,"items":[{"action":"stored|merged|skipped","id":n|null}]},
+** {"examined","merged","contradictions","pruned"} and
+** {"text":"..","sources":[{"shard","id","score"}]}; NULL without memory. */
+SV_API char *sv_mem_store_result_json(const sv_mem_store_result *r);
+SV_API char *sv_mem_consolidate_json(const sv_mem_consolidate_report *r);
+SV_API char *sv_mem_context_json(const sv_mem_context *c);
+
 #ifdef __cplusplus
 }
 #endif

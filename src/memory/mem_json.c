@@ -56,6 +56,10 @@ void sv__sbuf_json_str(sv_sbuf *b, const char *s) {
     if (*p == '"' || *p == '\\') {
       char e[2] = {'\\', (char)*p};
       sv__sbuf_put(b, e, 2);
+    } else if (*p == '\n') {
+      sv__sbuf_put(b, "\\n", 2);
+    } else if (*p == '\t') {
+      sv__sbuf_put(b, "\\t", 2);
     } else if (*p < 0x20) {
       sv__sbuf_fmt(b, "\\u%04x", *p);
     } else {
@@ -144,4 +148,110 @@ char *sv_mem_item_json(const sv_mem_item *it) {
     return NULL;
   }
   return b.s;
+}
+
+static char *finish(sv_sbuf *b) {
+  if (b->oom) {
+    free(b->s);
+    return NULL;
+  }
+  return b->s;
+}
+
+/* Append item id's JSON (read from m) to b. */
+static int put_item(sv_mem *m, sv_sbuf *b, int64_t id) {
+  sv_mem_item it;
+  int rc = sv_mem_get(m, id, &it);
+  if (rc != SV_OK) return rc;
+  char *js = sv_mem_item_json(&it);
+  sv_mem_item_free(&it);
+  if (!js) return SV_ENOMEM;
+  sv__sbuf_put(b, js, strlen(js));
+  free(js);
+  return SV_OK;
+}
+
+int sv_mem_hits_json(sv_mem *m, const sv_mem_hits *h, char **out) {
+  sv_sbuf b = {0};
+  int rc = SV_OK;
+  if (!out) return SV_EINVAL;
+  *out = NULL;
+  if (!m || !h) return SV_EINVAL;
+  sv__sbuf_put(&b, "{\"hits\":[", 9);
+  for (size_t i = 0; i < h->n && rc == SV_OK; i++) {
+    sv__sbuf_fmt(&b, "%s{\"id\":%lld,\"score\":%.6g,\"similarity\":%.6g,\"item\":", i ? "," : "",
+                 (long long)h->hits[i].id, h->hits[i].score, h->hits[i].similarity);
+    rc = put_item(m, &b, h->hits[i].id);
+    sv__sbuf_put(&b, "}", 1);
+  }
+  sv__sbuf_put(&b, "]}", 2);
+  if (rc == SV_OK && !(*out = finish(&b))) return sv__mem_fail(m, SV_ENOMEM, "out of memory");
+  if (rc != SV_OK) free(b.s);
+  return rc;
+}
+
+int sv_mem_patterns_json(sv_mem *m, const sv_mem_patterns *p, char **out) {
+  sv_sbuf b = {0};
+  int rc = SV_OK;
+  if (!out) return SV_EINVAL;
+  *out = NULL;
+  if (!m || !p) return SV_EINVAL;
+  sv__sbuf_put(&b, "{\"patterns\":[", 13);
+  for (size_t i = 0; i < p->n && rc == SV_OK; i++) {
+    const sv_mem_pattern *x = &p->p[i];
+    sv__sbuf_fmt(&b, "%s{\"id\":%lld,\"score\":%.6f,\"similarity\":%.6f", i ? "," : "",
+                 (long long)x->id, x->score, x->similarity);
+    sv__sbuf_fmt(&b, ",\"recency\":%.6f,\"reliability\":%.6f,\"item\":", x->recency,
+                 x->reliability);
+    rc = put_item(m, &b, x->id);
+    sv__sbuf_put(&b, "}", 1);
+  }
+  sv__sbuf_put(&b, "]}", 2);
+  if (rc == SV_OK && !(*out = finish(&b))) return sv__mem_fail(m, SV_ENOMEM, "out of memory");
+  if (rc != SV_OK) free(b.s);
+  return rc;
+}
+
+char *sv_mem_store_result_json(const sv_mem_store_result *r) {
+  static const char *const ACT[] = {"", "stored", "merged", "skipped"};
+  sv_sbuf b = {0};
+  if (!r) return NULL;
+  sv__sbuf_fmt(&b, "{\"quality\":%.4f,\"items\":[", r->quality);
+  for (size_t i = 0; i < r->n && i < SV_MEM_MAX_ITEMS_PER_EXPERIENCE; i++) {
+    int a = r->actions[i] >= 1 && r->actions[i] <= 3 ? r->actions[i] : 0;
+    sv__sbuf_fmt(&b, "%s{\"action\":\"%s\",\"id\":", i ? "," : "", ACT[a]);
+    if (r->ids[i]) {
+      sv__sbuf_fmt(&b, "%lld}", (long long)r->ids[i]);
+    } else {
+      sv__sbuf_put(&b, "null}", 5);
+    }
+  }
+  sv__sbuf_put(&b, "]}", 2);
+  return finish(&b);
+}
+
+char *sv_mem_consolidate_json(const sv_mem_consolidate_report *r) {
+  sv_sbuf b = {0};
+  if (!r) return NULL;
+  sv__sbuf_fmt(&b, "{\"examined\":%lld,\"merged\":%lld,", (long long)r->examined,
+               (long long)r->merged);
+  sv__sbuf_fmt(&b, "\"contradictions\":%lld,\"pruned\":%lld}", (long long)r->contradictions,
+               (long long)r->pruned);
+  return finish(&b);
+}
+
+char *sv_mem_context_json(const sv_mem_context *c) {
+  sv_sbuf b = {0};
+  if (!c) return NULL;
+  sv__sbuf_put(&b, "{\"text\":", 8);
+  sv__sbuf_json_str(&b, c->text ? c->text : "");
+  sv__sbuf_put(&b, ",\"sources\":[", 12);
+  for (size_t i = 0; i < c->n; i++) {
+    sv__sbuf_put(&b, i ? ",{\"shard\":" : "{\"shard\":", i ? 10 : 9);
+    sv__sbuf_json_str(&b, c->sources[i].shard);
+    sv__sbuf_fmt(&b, ",\"id\":%lld,\"score\":%.6f}", (long long)c->sources[i].id,
+                 c->sources[i].score);
+  }
+  sv__sbuf_put(&b, "]}", 2);
+  return finish(&b);
 }

@@ -276,6 +276,38 @@ static void test_reasoningbank(sv_embedder *e) {
     CHECK(p.p[i].recency > 0.97 && p.p[i].recency < 1.0, "recency %f", p.p[i].recency);
   }
   sv_mem_patterns_free(&p);
+  /* JSON renderings. */
+  {
+    char *jo = NULL;
+    po.k = 3;
+    CHECK_RC(sv_mem_find_patterns(m, "download the monthly report from the flaky API", &po, &p),
+             SV_OK);
+    CHECK_RC(sv_mem_patterns_json(m, &p, &jo), SV_OK);
+    CHECK(jo && strncmp(jo, "{\"patterns\":[{\"id\":", 19) == 0 && strstr(jo, "\"recency\":") &&
+              strstr(jo, "\"item\":{\"id\":"),
+          "patterns json %s", jo ? jo : "(null)");
+    free(jo);
+    sv_mem_patterns_free(&p);
+    sv_mem_hits hh;
+    sv_mem_search_options hs = {.k = 2};
+    CHECK_RC(sv_mem_search(m, "flaky API", &hs, &hh), SV_OK);
+    CHECK_RC(sv_mem_hits_json(m, &hh, &jo), SV_OK);
+    CHECK(jo && strncmp(jo, "{\"hits\":[{\"id\":", 15) == 0, "hits json %s", jo ? jo : "(null)");
+    free(jo);
+    hh.hits[0].id = 987654; /* an id that is not there: the error comes back */
+    CHECK_RC(sv_mem_hits_json(m, &hh, &jo), SV_ENOTFOUND);
+    CHECK(jo == NULL, "no json on failure");
+    sv_mem_hits_free(&hh);
+    jo = sv_mem_store_result_json(&r);
+    CHECK(jo && strstr(jo, "\"action\":\"stored\""), "store json %s", jo ? jo : "(null)");
+    free(jo);
+    sv_mem_consolidate_report cr = {4, 1, 2, 3};
+    jo = sv_mem_consolidate_json(&cr);
+    CHECK(jo && strcmp(jo, "{\"examined\":4,\"merged\":1,\"contradictions\":2,\"pruned\":3}") == 0,
+          "consolidate json %s", jo ? jo : "(null)");
+    free(jo);
+    po.k = 1;
+  }
   /* Outcomes teach reliability: the first choice keeps failing. */
   for (int i = 0; i < 6; i++) CHECK_RC(sv_mem_record_outcome(m, first, 0, T0 + DAY), SV_OK);
   int64_t other = first == ida ? idb : ida;
