@@ -591,7 +591,7 @@ static int mem_consolidate(int argc, char **argv) {
   sv_embedder *e = NULL;
   sv_mem *m = NULL;
   sv_mem_consolidate_options co = {0};
-  sv_mem_consolidate_report rep;
+  sv_mem_consolidate_report rep = {0};
   const cli_opt opts[] = {{"--dup", &dup, NULL},         {"--contra", &contra, NULL},
                           {"--prune-days", &days, NULL}, {"--prune-reliability", &relv, NULL},
                           {"--json", NULL, &json},       MEM_CLI_EMB_OPTS(eo)};
@@ -636,6 +636,7 @@ static int mem_consolidate(int argc, char **argv) {
              (long long)rep.pruned);
     }
   }
+  sv_mem_consolidate_report_free(&rep);
   sv_mem_close(m);
   sv_embedder_free(e);
   return rc;

@@ -290,16 +290,29 @@ typedef struct sv_mem_consolidate_options {
   int64_t now_ms;           /* 0: the clock */
 } sv_mem_consolidate_options;
 
+#define SV_MEM_ACT_MERGED 1      /* item a was merged into item b (a deleted) */
+#define SV_MEM_ACT_CONTRADICTS 2 /* items a and b contradict each other */
+#define SV_MEM_ACT_PRUNED 3      /* item a was deleted as stale and unreliable */
+
+typedef struct sv_mem_consolidate_action {
+  int kind; /* SV_MEM_ACT_* */
+  int64_t a, b;
+} sv_mem_consolidate_action;
+
 typedef struct sv_mem_consolidate_report {
   int64_t examined, merged, contradictions, pruned;
+  size_t n_actions;
+  sv_mem_consolidate_action *actions; /* what was done, in order */
 } sv_mem_consolidate_report;
 
 /* Merge near-duplicates with the same outcome (keep the more reliable,
 ** sum uses/successes/evidence, record duplicate_of), record contradictions
 ** (similar, opposite outcomes) and delete stale unreliable items.  One
-** transaction. */
+** transaction.  *out is overwritten (release an earlier report first) and
+** released with sv_mem_consolidate_report_free(), also after a failure. */
 SV_API int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
                               sv_mem_consolidate_report *out);
+SV_API void sv_mem_consolidate_report_free(sv_mem_consolidate_report *r);
 
 /* ---- Context synthesis across shards -------------------------------------- */
 
@@ -340,7 +353,9 @@ SV_API char *sv_mem_item_json(const sv_mem_item *it);
 SV_API int sv_mem_hits_json(sv_mem *m, const sv_mem_hits *h, char **out);
 SV_API int sv_mem_patterns_json(sv_mem *m, const sv_mem_patterns *p, char **out);
 /* {"quality":q,"items":[{"action":"stored|merged|skipped","id":n|null}]},
-** {"examined","merged","contradictions","pruned"} and
+** {"examined","merged","contradictions","pruned","actions":[{"action":
+** "merged","id":a,"into":b} | {"action":"contradicts","a":a,"b":b} |
+** {"action":"pruned","id":a}]} and
 ** {"text":"..","sources":[{"shard","id","score"}]}; NULL without memory. */
 SV_API char *sv_mem_store_result_json(const sv_mem_store_result *r);
 SV_API char *sv_mem_consolidate_json(const sv_mem_consolidate_report *r);

@@ -43,6 +43,25 @@ static int find_item(const citem *it, size_t n, int64_t id) {
   return lo < n && it[lo].id == id ? (int)lo : -1;
 }
 
+static int push_action(sv_mem *m, sv_mem_consolidate_report *r, size_t *cap, int kind, int64_t a,
+                       int64_t b) {
+  if (r->n_actions == *cap) {
+    size_t nc = *cap ? *cap * 2 : 16;
+    sv_mem_consolidate_action *n = realloc(r->actions, nc * sizeof *n);
+    if (!n) return sv__mem_fail(m, SV_ENOMEM, "out of memory");
+    r->actions = n;
+    *cap = nc;
+  }
+  r->actions[r->n_actions++] = (sv_mem_consolidate_action){kind, a, b};
+  return SV_OK;
+}
+
+void sv_mem_consolidate_report_free(sv_mem_consolidate_report *r) {
+  if (!r) return;
+  free(r->actions);
+  memset(r, 0, sizeof *r);
+}
+
 static double rel(const citem *c) {
   return (double)(c->successes + 1) / (double)(c->uses + 2);
 }
@@ -97,12 +116,13 @@ int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
                        sv_mem_consolidate_report *out) {
   sv_mem_consolidate_options o = {0};
   citem *it = NULL;
-  size_t n = 0, cap = 0;
+  size_t n = 0, cap = 0, acap = 0;
   sqlite3_stmt *st = NULL;
   sv_results near = {0, NULL};
   sv_record rec;
   int rc = SV_OK, sqlrc, in_tx = 0;
   memset(&rec, 0, sizeof rec);
+  if (out) memset(out, 0, sizeof *out);
   if (!m) return SV_EINVAL;
   MEM_LOCK(m);
   if (opts) o = *opts;
@@ -117,7 +137,6 @@ int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
     rc = sv__mem_fail(m, SV_EINVAL, "consolidate: invalid options (thresholds in (0,1])");
     goto done;
   }
-  memset(out, 0, sizeof *out);
   if (m->readonly) {
     rc = sv__mem_fail(m, SV_EREADONLY, "the memory file is open read-only");
     goto done;
@@ -183,13 +202,19 @@ int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
              (b->evidence > a->evidence || (b->evidence == a->evidence && b->id < a->id)))) {
           keep = b, lose = a;
         }
-        if ((rc = merge_into(m, keep, lose, o.now_ms)) != SV_OK) goto done;
+        if ((rc = merge_into(m, keep, lose, o.now_ms)) != SV_OK ||
+            (rc = push_action(m, out, &acap, SV_MEM_ACT_MERGED, lose->id, keep->id)) != SV_OK) {
+          goto done;
+        }
         out->merged++;
       } else if (it[j].outcome != it[i].outcome && cs >= o.contra_threshold) {
         int added = 0;
         int64_t a = it[i].id < it[j].id ? it[i].id : it[j].id;
         int64_t b = it[i].id < it[j].id ? it[j].id : it[i].id;
         if ((rc = exec_link(m, a, b, "contradicts", o.now_ms, &added)) != SV_OK) goto done;
+        if (added && (rc = push_action(m, out, &acap, SV_MEM_ACT_CONTRADICTS, a, b)) != SV_OK) {
+          goto done;
+        }
         out->contradictions += added;
       }
     }
@@ -198,7 +223,10 @@ int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
     if (!it[i].alive) continue;
     double age_days = (double)(o.now_ms - it[i].last) / 86400000.0;
     if (age_days > o.prune_age_days && rel(&it[i]) < o.prune_reliability) {
-      if ((rc = sv__mem_delete_row(m, it[i].id)) != SV_OK) goto done;
+      if ((rc = sv__mem_delete_row(m, it[i].id)) != SV_OK ||
+          (rc = push_action(m, out, &acap, SV_MEM_ACT_PRUNED, it[i].id, 0)) != SV_OK) {
+        goto done;
+      }
       it[i].alive = 0;
       out->pruned++;
     }
@@ -207,7 +235,7 @@ int sv_mem_consolidate(sv_mem *m, const sv_mem_consolidate_options *opts,
   rc = sv__mem_commit(m);
 done:
   if (in_tx) sv__mem_rollback(m);
-  if (rc != SV_OK && out) memset(out, 0, sizeof *out);
+  if (rc != SV_OK && out) sv_mem_consolidate_report_free(out);
   sqlite3_finalize(st);
   sv_results_free(&near);
   sv_record_free(&rec);

@@ -235,8 +235,22 @@ char *sv_mem_consolidate_json(const sv_mem_consolidate_report *r) {
   if (!r) return NULL;
   sv__sbuf_fmt(&b, "{\"examined\":%lld,\"merged\":%lld,", (long long)r->examined,
                (long long)r->merged);
-  sv__sbuf_fmt(&b, "\"contradictions\":%lld,\"pruned\":%lld}", (long long)r->contradictions,
-               (long long)r->pruned);
+  sv__sbuf_fmt(&b, "\"contradictions\":%lld,\"pruned\":%lld,\"actions\":[",
+               (long long)r->contradictions, (long long)r->pruned);
+  for (size_t i = 0; i < r->n_actions; i++) {
+    const sv_mem_consolidate_action *a = &r->actions[i];
+    const char *sep = i ? "," : "";
+    if (a->kind == SV_MEM_ACT_MERGED) {
+      sv__sbuf_fmt(&b, "%s{\"action\":\"merged\",\"id\":%lld,\"into\":%lld}", sep, (long long)a->a,
+                   (long long)a->b);
+    } else if (a->kind == SV_MEM_ACT_CONTRADICTS) {
+      sv__sbuf_fmt(&b, "%s{\"action\":\"contradicts\",\"a\":%lld,\"b\":%lld}", sep, (long long)a->a,
+                   (long long)a->b);
+    } else {
+      sv__sbuf_fmt(&b, "%s{\"action\":\"pruned\",\"id\":%lld}", sep, (long long)a->a);
+    }
+  }
+  sv__sbuf_put(&b, "]}", 2);
   return finish(&b);
 }
 

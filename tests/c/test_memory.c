@@ -301,9 +301,11 @@ static void test_reasoningbank(sv_embedder *e) {
     jo = sv_mem_store_result_json(&r);
     CHECK(jo && strstr(jo, "\"action\":\"stored\""), "store json %s", jo ? jo : "(null)");
     free(jo);
-    sv_mem_consolidate_report cr = {4, 1, 2, 3};
+    sv_mem_consolidate_report cr = {4, 1, 2, 3, 0, NULL};
     jo = sv_mem_consolidate_json(&cr);
-    CHECK(jo && strcmp(jo, "{\"examined\":4,\"merged\":1,\"contradictions\":2,\"pruned\":3}") == 0,
+    CHECK(jo && strcmp(jo,
+                       "{\"examined\":4,\"merged\":1,\"contradictions\":2,\"pruned\":3,"
+                       "\"actions\":[]}") == 0,
           "consolidate json %s", jo ? jo : "(null)");
     free(jo);
     po.k = 1;
@@ -368,17 +370,36 @@ static void test_reasoningbank(sv_embedder *e) {
   CHECK(rep.examined == n_before && rep.merged == 1, "merged %lld of %lld", (long long)rep.merged,
         (long long)rep.examined);
   CHECK(rep.contradictions >= 1, "contradictions %lld", (long long)rep.contradictions);
+  CHECK(rep.n_actions == (size_t)(rep.merged + rep.contradictions) && rep.actions &&
+            rep.actions[0].kind == SV_MEM_ACT_MERGED,
+        "actions listed (%zu)", rep.n_actions);
+  {
+    char *cj = sv_mem_consolidate_json(&rep);
+    CHECK(cj && strstr(cj, "\"actions\":[{\"action\":\"merged\",\"id\":"), "json %s",
+          cj ? cj : "(null)");
+    free(cj);
+  }
+  sv_mem_consolidate_report_free(&rep);
   CHECK(count(m) == n_before - 1, "one fewer item");
   CHECK_RC(sv_mem_get(m, idc, &it), SV_OK);
   CHECK(it.contradictions >= 1, "failure item has a contradiction link");
   sv_mem_item_free(&it);
   /* Again: nothing new. */
   CHECK_RC(sv_mem_consolidate(m, &co, &rep), SV_OK);
-  CHECK(rep.merged == 0 && rep.contradictions == 0 && rep.pruned == 0, "idempotent");
+  CHECK(rep.merged == 0 && rep.contradictions == 0 && rep.pruned == 0 && rep.n_actions == 0,
+        "idempotent");
+  sv_mem_consolidate_report_free(&rep);
   /* A year later the item that kept failing is pruned, unused ones are kept. */
   co.now_ms = T0 + 400 * DAY;
   CHECK_RC(sv_mem_consolidate(m, &co, &rep), SV_OK);
-  CHECK(rep.pruned == 1, "pruned %lld", (long long)rep.pruned);
+  CHECK(rep.pruned == 1 && rep.n_actions == 1 && rep.actions[0].kind == SV_MEM_ACT_PRUNED &&
+            rep.actions[0].a == first,
+        "pruned %lld", (long long)rep.pruned);
+  sv_mem_consolidate_report_free(&rep);
+  co.dup_threshold = 2; /* invalid: an error, an empty report */
+  CHECK_RC(sv_mem_consolidate(m, &co, &rep), SV_EINVAL);
+  CHECK(rep.n_actions == 0 && rep.actions == NULL, "empty report on failure");
+  sv_mem_consolidate_report_free(&rep);
   CHECK_RC(sv_mem_get(m, first, &it), SV_ENOTFOUND);
 
   /* Bad input: nothing written. */
