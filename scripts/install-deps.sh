@@ -9,6 +9,7 @@ set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
 valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils"
 PKGS="$PKGS libcjson-dev"
+PKGS="$PKGS libcurl4-gnutls-dev" # memory: HTTP embedders (src/memory/embed_http.c)
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
