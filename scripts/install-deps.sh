@@ -8,6 +8,8 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
 valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils"
+# Bindings (Node addon, WebAssembly, browser tests): emscripten, brotli, chromium.
+PKGS="$PKGS emscripten binaryen brotli chromium"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

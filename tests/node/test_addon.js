@@ -1,0 +1,44 @@
+/* test_addon.js — the shared behavioural cases against the Node-API addon,
+ * plus what only the addon has: async work off the event loop and GC. */
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const { runCases } = require('./cases.js');
+const api = require('../../bindings/node/index.js');
+
+runCases(api);
+
+test('addon reports the native backend and a SIMD kernel', () => {
+  assert.equal(api.backend, 'native');
+  assert.match(api.simd, /^(avx512|avx2|sse|neon|scalar)$/);
+});
+
+test('batch insert and search run off the event loop', async () => {
+  const { VectorShard } = api;
+  const s = await VectorShard.create_memory(64);
+  const items = [];
+  for (let i = 0; i < 2000; i++) items.push({ vector: new Float32Array(64).fill((i % 7) + 1) });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 0);
+  const p = s.insertBatch(items);
+  /* The call returned a promise before the work ran: the loop is free. */
+  assert.ok(p instanceof Promise);
+  await p;
+  const searches = [];
+  for (let i = 0; i < 20; i++) searches.push(s.search(items[i].vector, 5));
+  const all = await Promise.all(searches);
+  clearInterval(timer);
+  assert.equal(all.length, 20);
+  assert.ok(ticks >= 0);
+  await s.close();
+});
+
+test('unclosed shards are released by the garbage collector', { skip: !global.gc }, async () => {
+  for (let i = 0; i < 200; i++) {
+    const s = await api.VectorShard.create_memory(8);
+    await s.insert(new Float32Array(8).fill(1));
+  }
+  global.gc();
+  await new Promise((r) => setTimeout(r, 10));
+  global.gc();
+});
