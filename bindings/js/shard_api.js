@@ -45,10 +45,37 @@ function options(opts) {
   return opts;
 }
 
-function makeApi(native, backendName) {
+/*
+ * makeApi(backend, name, storage?): `backend` is the flat-function object,
+ * or an async function that loads it on first use (the WebAssembly module
+ * compiles asynchronously; the static constructors await it, so callers
+ * never need a separate init step).  `storage` maps a shard path to where
+ * the backend opens it and may persist it after writes (browser OPFS).
+ */
+function makeApi(backend, backendName, storage) {
+  let native = typeof backend === 'function' ? null : backend;
+  let loading = null;
+  const store = storage || { resolve: async (p) => ({ path: p, persist: null }) };
+
+  async function load() {
+    if (native) return native;
+    loading = loading || Promise.resolve().then(backend);
+    native = await loading;
+    return native;
+  }
+
+  async function openShard(path, dim, metric, flags) {
+    const n = await load();
+    if (typeof path !== 'string') throw svError('SV_EINVAL', 'path must be a string', true);
+    const where = path === ':memory:' ? { path, persist: null } : await store.resolve(path);
+    return new VectorShard(n, n.open(where.path, dim, metric, flags), path, where.persist);
+  }
+
   class VectorShard {
-    constructor(handle, path) {
+    constructor(n, handle, path, persist) {
+      this._n = n;
       this._h = handle;
+      this._persist = persist;
       this.path = path;
       this.backend = backendName;
       Object.freeze(this);
@@ -57,19 +84,18 @@ function makeApi(native, backendName) {
     /* Create (or open, when it exists) the shard file at `path`. */
     static async create(path, dim, opts) {
       const o = options(opts);
-      return new VectorShard(native.open(path, dim, o.metric ?? null, OPEN_CREATE), path);
+      return openShard(path, dim, o.metric ?? null, OPEN_CREATE);
     }
 
     /* Open an existing shard; dim and metric come from the file. */
     static async open(path, opts) {
       const o = options(opts);
-      const flags = o.readonly ? OPEN_READONLY : 0;
-      return new VectorShard(native.open(path, o.dim ?? 0, o.metric ?? null, flags), path);
+      return openShard(path, o.dim ?? 0, o.metric ?? null, o.readonly ? OPEN_READONLY : 0);
     }
 
     static async create_memory(dim, opts) {
       const o = options(opts);
-      return new VectorShard(native.open(':memory:', dim, o.metric ?? null, OPEN_CREATE), ':memory:');
+      return openShard(':memory:', dim, o.metric ?? null, OPEN_CREATE);
     }
 
     static async createMemory(dim, opts) {
@@ -78,7 +104,7 @@ function makeApi(native, backendName) {
 
     async insert(vector, metadata, opts) {
       const o = options(opts);
-      return native.insert(this._h, vector, metaText(metadata), o.id ?? null);
+      return this._n.insert(this._h, vector, metaText(metadata), o.id ?? null);
     }
 
     /* items: [{vector, metadata?, id?}]; one transaction, all or nothing. */
@@ -99,20 +125,20 @@ function makeApi(native, backendName) {
         ids[i] = it.id ?? null;
         if (ids[i] !== null) anyId = true;
       }
-      return native.insertBatch(this._h, vectors, metas, anyId ? ids : null, !!o.upsert);
+      return this._n.insertBatch(this._h, vectors, metas, anyId ? ids : null, !!o.upsert);
     }
 
     async upsert(id, vector, metadata) {
-      return native.upsert(this._h, id, vector, metaText(metadata));
+      return this._n.upsert(this._h, id, vector, metaText(metadata));
     }
 
     /* true when a live row was deleted, false when there was none. */
     async delete(id) {
-      return native.delete(this._h, id);
+      return this._n.delete(this._h, id);
     }
 
     async get(id) {
-      const r = native.get(this._h, id);
+      const r = this._n.get(this._h, id);
       if (r !== null) r.metadata = JSON.parse(r.metadata);
       return r;
     }
@@ -125,28 +151,37 @@ function makeApi(native, backendName) {
         throw svError('SV_EINVAL', 'threshold must be a number', true);
       }
       const withMeta = o.withMetadata !== false;
-      const hits = await native.search(this._h, query, k ?? 10, threshold ?? null,
+      const hits = await this._n.search(this._h, query, k ?? 10, threshold ?? null,
                                        filterText(o.filter), withMeta);
       if (withMeta) for (const h of hits) h.metadata = JSON.parse(h.metadata);
       return hits;
     }
 
     async stats() {
-      return native.stats(this._h);
+      return this._n.stats(this._h);
     }
 
-    /* Idempotent; operations in flight finish first. */
+    /* Write the shard to its persistent store now (browser OPFS); a
+     * no-op where the file itself is the store. */
+    async flush() {
+      if (this._persist) await this._persist(false);
+    }
+
+    /* Idempotent; operations in flight finish first.  A persistent shard
+     * is written to its store after the close checkpointed it. */
     async close() {
-      native.close(this._h);
+      this._n.close(this._h);
+      if (this._persist) await this._persist(true);
     }
   }
 
-  return {
-    VectorShard,
-    backend: backendName,
-    simd: native.simd(),
-    version: native.version,
-  };
+  /* Loads the backend; resolves to {backend, simd, version}. */
+  async function ready() {
+    const n = await load();
+    return { backend: backendName, simd: n.simd(), version: n.version };
+  }
+
+  return { VectorShard, backend: backendName, ready };
 }
 
 module.exports = { makeApi };

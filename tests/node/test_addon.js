@@ -8,9 +8,11 @@ const api = require('../../bindings/node/index.js');
 
 runCases(api);
 
-test('addon reports the native backend and a SIMD kernel', () => {
+test('addon reports the native backend and a SIMD kernel', async () => {
+  const r = await api.ready();
   assert.equal(api.backend, 'native');
-  assert.match(api.simd, /^(avx512|avx2|sse|neon|scalar)$/);
+  assert.equal(r.backend, 'native');
+  assert.match(r.simd, /^(avx512|avx2|sse|neon|scalar)$/);
 });
 
 test('batch insert and search run off the event loop', async () => {
