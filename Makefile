@@ -32,7 +32,6 @@ clean:
 
 # ---- Bindings: Node-API addon, WebAssembly build, npm tarballs ----------------
 .PHONY: node wasm npm
-export NODE_PATH := /usr/share/nodejs
 
 node: deps
 	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
