@@ -59,6 +59,14 @@ async function fresh(api) {
   const root = await navigator.storage.getDirectory();
   const fh = await root.getFileHandle('persist-test.shard');
   check('shard file is in OPFS', (await fh.getFile()).size > 0);
+
+  const worker = new Worker('./worker.mjs', { type: 'module' });
+  const msg = await new Promise((resolve, reject) => {
+    worker.onmessage = (e) => resolve(e.data);
+    worker.onerror = (e) => reject(new Error(e.message));
+  });
+  worker.terminate();
+  check('runs in a module Worker', msg.backend === 'wasm' && msg.id === 2, JSON.stringify(msg));
 }
 
 async function reload(api) {
