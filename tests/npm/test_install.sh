@@ -34,7 +34,7 @@ node_tests() { # node_tests NAME ENV...: the shared cases in the fresh folder, c
 
 APP=$(mktemp -d "${TMPDIR:-/tmp}/sv-npm-app-XXXXXX")
 trap 'rm -rf "$APP"' EXIT
-printf '{"name":"sv-app","version":"1.0.0","private":true}\n' >"$APP/package.json"
+printf '{"name":"sv-app","version":"1.0.0","private":true,"allowScripts":{"@sqlite-vector/core":true}}\n' >"$APP/package.json"
 install() {
   (cd "$APP" && npm install --offline --no-audit --no-fund --loglevel=error \
     "$NPM_DIR/sqlite-vector-wasm-0.1.0.tgz" "$NPM_DIR/sqlite-vector-core-0.1.0.tgz" >/dev/null)
