@@ -192,6 +192,8 @@ stage_wasm() {
   SQLITE_VECTOR_WASM_DIR="$BUILD/wasm" run_node_test wasm-node "$LOGDIR/wasm-node.log" \
     node --test tests/wasm/test_wasm_node.js || rc=1
   count_step js-test-tools sh -c 'cd tests/npm && npm ci --prefer-offline --no-audit --no-fund' || return 1
+  [ -f "$BUILD/release/node/sqlite_vector.node" ] ||
+    configure_build "$BUILD/release" -DCMAKE_BUILD_TYPE=Release || return 1
   count_step npm-pack bash scripts/build-npm.sh "$BUILD/release/node/sqlite_vector.node" "$BUILD/wasm" \
     "$BUILD/npm" || return 1
   local log="$LOGDIR/npm-install.log" line
