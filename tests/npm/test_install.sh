@@ -6,6 +6,7 @@
 #   3. @sqlite-vector/core falling back because its addon cannot load
 #   4. @sqlite-vector/wasm on its own
 #   5. tsc --noEmit of usage.ts against the installed .d.ts files
+#   6. the installed @sqlite-vector/wasm in headless Chromium (test_browser.js)
 # Prints one "N passed, N failed" line (node --test counts plus one per
 # step that is not a node --test run).
 set -uo pipefail
@@ -50,6 +51,26 @@ node_tests "wasm package" SV_ENTRY=@sqlite-vector/wasm SV_EXPECT_BACKEND=wasm
 
 cp "$HERE/usage.ts" "$HERE/tsconfig.json" "$APP/"
 check "tsc --noEmit usage.ts against the installed .d.ts" "$HERE/node_modules/.bin/tsc" -p "$APP/tsconfig.json"
+
+# The installed WASM package, served from node_modules, in headless Chromium
+# (page + worker checks, OPFS persistence across a reload).
+node_tests_file() { # node_tests_file NAME FILE ENV...: like node_tests, for another suite
+  local name=$1 file=$2 log p f
+  shift 2
+  log=$(mktemp)
+  env "$@" node --test "$file" >"$log" 2>&1
+  p=$(grep -E '^# pass ' "$log" | awk '{print $3}')
+  f=$(grep -E '^# fail ' "$log" | awk '{print $3}')
+  if [ -z "$p" ]; then p=0; f=1; tail -n 30 "$log"; fi
+  pass=$((pass + p))
+  fail=$((fail + f))
+  echo "$name: $p passed, $f failed"
+  grep -oE '(fresh|reload): module loaded in [0-9]+ ms' "$log" | sort -u | sed 's/^/chromium /'
+  [ "$f" -eq 0 ] || grep -E -A20 '^\s*not ok' "$log" | head -n 60
+  rm -f "$log"
+}
+node_tests_file "wasm package in chromium" "$HERE/../wasm/test_browser.js" \
+  SV_WASM_PKG="$APP/node_modules/@sqlite-vector/wasm"
 
 # Last: break the addon (a file that is not a shared object) and check the fallback.
 for f in "$APP"/node_modules/@sqlite-vector/core/prebuilds/*/sqlite_vector.node \
