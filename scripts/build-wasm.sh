@@ -71,7 +71,7 @@ for f in "$OUT/sqlite_vector.wasm" "$OUT/sqlite_vector.cjs" "$OUT/sqlite_vector.
   [ -f "$f" ] || relink=1
 done
 if [ $relink -eq 0 ]; then
-  for f in "${objs[@]}" bindings/wasm/*.js bindings/wasm/exports.txt "$0"; do
+  for f in "${objs[@]}" bindings/wasm/pre-node.js bindings/wasm/exports.txt "$0"; do
     [ "$f" -nt "$OUT/sqlite_vector.wasm" ] && relink=1
   done
 fi

@@ -43,15 +43,18 @@ export interface SearchOptions {
   withMetadata?: boolean;
 }
 
+/** Ids are Numbers; an id beyond 2^53 comes back as a BigInt. */
+export type Id = number | bigint;
+
 export interface Hit {
-  id: number;
+  id: Id;
   /** Cosine similarity, dot product (both descending) or L2 distance (ascending). */
   score: number;
   metadata?: Metadata;
 }
 
 export interface VectorRecord {
-  id: number;
+  id: Id;
   vector: Float32Array;
   metadata: Metadata;
   version: bigint;
@@ -83,10 +86,10 @@ export declare class VectorShard {
   static create_memory(dim: number, opts?: CreateOptions): Promise<VectorShard>;
   static createMemory(dim: number, opts?: CreateOptions): Promise<VectorShard>;
   insert(vector: Float32Array, metadata?: Metadata | string | null,
-         opts?: { id?: number | bigint }): Promise<number>;
+         opts?: { id?: number | bigint }): Promise<Id>;
   /** One transaction: all items are stored, or none. Resolves to their ids. */
-  insertBatch(items: Item[], opts?: { upsert?: boolean }): Promise<number[]>;
-  upsert(id: number | bigint, vector: Float32Array, metadata?: Metadata | string | null): Promise<number>;
+  insertBatch(items: Item[], opts?: { upsert?: boolean }): Promise<Id[]>;
+  upsert(id: number | bigint, vector: Float32Array, metadata?: Metadata | string | null): Promise<Id>;
   /** true when a live row was deleted. */
   delete(id: number | bigint): Promise<boolean>;
   get(id: number | bigint): Promise<VectorRecord | null>;

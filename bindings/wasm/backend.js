@@ -23,6 +23,7 @@
 
 const SV_MAX_DIM = 16384;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 
 function svError(code, message, type) {
   const e = type ? new TypeError(message) : new Error(message);
@@ -101,7 +102,8 @@ function makeBackend(M) {
     }
   }
 
-  const num = (b) => Number(b);
+  /* Ids come back as Numbers when exact, else as BigInts (like the addon). */
+  const num = (b) => (b >= -MAX_SAFE_BIG && b <= MAX_SAFE_BIG ? Number(b) : b);
 
   return {
     version: '0.1.0',
@@ -150,7 +152,7 @@ function makeBackend(M) {
         const out = own(M._malloc(8));
         const rc = hasId ? M._sv_insert_id(ptr, bid, v, dim, m) : M._sv_insert(ptr, v, dim, m, out);
         if (rc !== 0) throw fail(ptr, rc);
-        return hasId ? num(bid) : num(view().getBigInt64(out, true));
+        return num(hasId ? bid : view().getBigInt64(out, true));
       });
     },
 

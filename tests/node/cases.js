@@ -148,6 +148,10 @@ function runCases(api, opts = {}) {
     assert.deepEqual(ids, [10, 11]);
     await expectCode(s.insertBatch([{ vector: a, id: 10 }]), 'SV_EEXIST');
     await s.insertBatch([{ vector: b, id: 10, metadata: { u: 1 } }], { upsert: true });
+    const big = 2n ** 60n + 3n;
+    assert.equal(await s.insert(a, null, { id: big }), big);
+    assert.equal((await s.get(big)).id, big);
+    assert.equal((await s.search(a, 1))[0].id, big);
     assert.deepEqual((await s.get(10)).metadata, { u: 1 });
     await s.close();
   });

@@ -1,14 +1,14 @@
 // usage.ts — compiled with `tsc --noEmit` against the installed packages'
 // .d.ts files: the documented API must type-check, and misuse must not.
-import { VectorShard, backend, ready, fallbackReason, type Hit } from '@sqlite-vector/core';
+import { VectorShard, backend, ready, fallbackReason, type Hit, type Id } from '@sqlite-vector/core';
 import * as wasm from '@sqlite-vector/wasm';
 
 async function main(): Promise<void> {
   const info = await ready();
   const which: 'native' | 'wasm' = backend;
   const shard = await VectorShard.create_memory(4, { metric: 'cosine' });
-  const id: number = await shard.insert(new Float32Array(4), { lang: 'en' });
-  const ids: number[] = await shard.insertBatch([{ vector: new Float32Array(4), id: 7 }], { upsert: true });
+  const id: Id = await shard.insert(new Float32Array(4), { lang: 'en' });
+  const ids: Id[] = await shard.insertBatch([{ vector: new Float32Array(4), id: 7 }], { upsert: true });
   await shard.upsert(id, new Float32Array(4), '{"a":1}');
   const hits: Hit[] = await shard.search(new Float32Array(4), 5, 0.7, { filter: { lang: 'en' } });
   const rec = await shard.get(ids[0]);

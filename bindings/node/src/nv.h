@@ -37,6 +37,8 @@ int nv_get_string(napi_env env, napi_value v, int nullable, char **out);
 int nv_get_uint32(napi_env env, napi_value v, uint32_t *out);
 napi_value nv_int64(napi_env env, int64_t v);
 napi_value nv_bigint(napi_env env, int64_t v);
+/* An id: a Number when exact (|id| <= 2^53 - 1), else a BigInt. */
+napi_value nv_id(napi_env env, int64_t v);
 void nv_set(napi_env env, napi_value obj, const char *key, napi_value v);
 napi_value nv_str(napi_env env, const char *s);
 /* Close the shard now if nothing is in flight, else when the last work ends. */

@@ -77,7 +77,7 @@ static napi_value batch_result(napi_env env, nv_work *w) {
   napi_value arr = NULL;
   size_t i;
   if (napi_create_array_with_length(env, w->n, &arr) != napi_ok) return NULL;
-  for (i = 0; i < w->n; i++) napi_set_element(env, arr, (uint32_t)i, nv_int64(env, w->ids[i]));
+  for (i = 0; i < w->n; i++) napi_set_element(env, arr, (uint32_t)i, nv_id(env, w->ids[i]));
   return arr;
 }
 
@@ -87,7 +87,7 @@ static napi_value search_result(napi_env env, nv_work *w) {
   if (napi_create_array_with_length(env, w->res.n, &arr) != napi_ok) return NULL;
   for (i = 0; i < w->res.n; i++) {
     if (napi_create_object(env, &o) != napi_ok) return NULL;
-    nv_set(env, o, "id", nv_int64(env, w->res.hits[i].id));
+    nv_set(env, o, "id", nv_id(env, w->res.hits[i].id));
     napi_create_double(env, w->res.hits[i].score, &v);
     nv_set(env, o, "score", v);
     if (w->so.with_metadata)

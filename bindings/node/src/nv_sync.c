@@ -109,7 +109,7 @@ napi_value nv_insert(napi_env env, napi_callback_info info) {
     nv_throw_shard(env, h, rc);
     goto cleanup;
   }
-  result = nv_int64(env, id);
+  result = nv_id(env, id);
 cleanup:
   free(meta);
   return result;
@@ -133,7 +133,7 @@ napi_value nv_upsert(napi_env env, napi_callback_info info) {
     nv_throw_shard(env, h, rc);
     goto cleanup;
   }
-  result = nv_int64(env, id);
+  result = nv_id(env, id);
 cleanup:
   free(meta);
   return result;
@@ -186,7 +186,7 @@ napi_value nv_get(napi_env env, napi_callback_info info) {
     goto cleanup;
   }
   memcpy(data, rec.vec, rec.dim * sizeof(float));
-  nv_set(env, result, "id", nv_int64(env, rec.id));
+  nv_set(env, result, "id", nv_id(env, rec.id));
   nv_set(env, result, "vector", ta);
   nv_set(env, result, "metadata", nv_str(env, rec.metadata ? rec.metadata : "{}"));
   nv_set(env, result, "version", nv_bigint(env, rec.version));

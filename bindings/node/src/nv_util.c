@@ -8,7 +8,8 @@
 ** the library is called, so a rejected call has changed nothing.
 **
 ** Ids are JS numbers (integers within +-(2^53-1), so they round-trip
-** exactly) or BigInts; versions, clocks and node ids that can exceed 2^53
+** exactly) or BigInts, and come back as Numbers unless they are beyond
+** 2^53, then as BigInts; versions, clocks and node ids that can exceed 2^53
 ** come back as BigInt.  Strings are copied into malloc'd, NUL-terminated
 ** buffers; a string with an embedded NUL is refused instead of being cut.
 */
@@ -158,6 +159,11 @@ napi_value nv_bigint(napi_env env, int64_t v) {
   napi_value r = NULL;
   napi_create_bigint_int64(env, v, &r);
   return r;
+}
+
+napi_value nv_id(napi_env env, int64_t v) {
+  const int64_t max = 9007199254740991LL;
+  return v >= -max && v <= max ? nv_int64(env, v) : nv_bigint(env, v);
 }
 
 napi_value nv_str(napi_env env, const char *s) {
