@@ -29,3 +29,16 @@ fmt:
 
 clean:
 	rm -rf $(BUILD)/release $(BUILD)/asan $(BUILD)/clang $(BUILD)/coverage $(BUILD)/tsan
+
+# ---- Bindings: Node-API addon, WebAssembly build, npm tarballs ----------------
+.PHONY: node wasm npm
+
+node: deps
+	@cmake -S . -B $(RELEASE) -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(RELEASE) -j $(JOBS) --target sqlite_vector_node
+
+wasm: deps
+	@bash scripts/build-wasm.sh $(BUILD)/wasm
+
+npm: node wasm
+	@bash scripts/build-npm.sh $(RELEASE)/node/sqlite_vector.node $(BUILD)/wasm $(BUILD)/npm

@@ -10,6 +10,8 @@ PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clan
 valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils"
 PKGS="$PKGS libcjson-dev"
 PKGS="$PKGS libcurl4-gnutls-dev" # memory: HTTP embedders (src/memory/embed_http.c)
+# Bindings (Node addon, WebAssembly, browser tests): emscripten, brotli, chromium.
+PKGS="$PKGS emscripten binaryen brotli chromium"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -11,6 +11,9 @@
 #   coverage  gcc --coverage; C and CLI suites, then line coverage of src/
 #   mcp       the MCP server through the official SDK client (release and ASan servers)
 #             and the npm launcher installed offline from its `npm pack` tarball
+#   node      the Node-API addon's node --test suite
+#   wasm      WebAssembly build + size check, its suite in Node, npm tarballs
+#             installed offline (native, forced/fallback WASM, tsc, Chromium)
 # A stage failing does not stop the others, so one run shows every problem;
 # the exit status is non-zero if any stage failed.  The last line is the
 # plain "N passed, N failed" count of test cases over all stages.
@@ -20,6 +23,8 @@ ROOT=$(pwd)
 BUILD=${BUILD:-build}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 STAGES=${SV_TEST_STAGES:-"release asan tsan valgrind coverage"}
+# Bindings stages (Node addon, WebAssembly + npm packages + Chromium) follow the C ones.
+[ -n "${SV_TEST_STAGES:-}" ] || STAGES="$STAGES node wasm"
 LOGDIR="$BUILD/test-logs"
 mkdir -p "$LOGDIR"
 
@@ -204,6 +209,73 @@ stage_mcp() {
   return $rc
 }
 [ -n "${SV_TEST_STAGES:-}" ] || STAGES="$STAGES mcp"
+# run_node_test NAME LOG COMMAND...: a node --test run; its "# pass/# fail"
+# counts join the totals.
+run_node_test() {
+  local name=$1 log=$2 p f
+  shift 2
+  "$@" >"$log" 2>&1
+  p=$(grep -E '^# pass [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  f=$(grep -E '^# fail [0-9]+' "$log" | tail -n 1 | awk '{print $3}')
+  if [ -z "$p" ]; then
+    tail -n 40 "$log"
+    p=0 f=1
+  fi
+  total_pass=$((total_pass + p))
+  total_fail=$((total_fail + f))
+  echo "$name: $p passed, $f failed"
+  [ "$f" -eq 0 ] || { grep -E -A25 '^\s*not ok' "$log" | head -n 80; return 1; }
+}
+
+# count_step NAME COMMAND...: one pass or fail for a whole command.
+count_step() {
+  local name=$1 log="$LOGDIR/$1.log"
+  shift
+  if "$@" >"$log" 2>&1; then
+    total_pass=$((total_pass + 1))
+    echo "$name: ok"
+  else
+    total_fail=$((total_fail + 1))
+    tail -n 40 "$log"
+    echo "$name: FAILED (log: $log)"
+    return 1
+  fi
+}
+
+# node: the Node-API addon (built with the release tree) and its suite.
+stage_node() {
+  configure_build "$BUILD/release" -DCMAKE_BUILD_TYPE=Release || { total_fail=$((total_fail + 1)); return 1; }
+  run_node_test addon "$LOGDIR/node-addon.log" node --expose-gc --test tests/node/test_addon.js
+}
+
+# wasm: WebAssembly build with its size check, the suite in Node, the npm
+# tarballs installed offline into a fresh folder (native, forced and
+# fallback WASM, tsc, and the installed WASM package in headless Chromium
+# with OPFS persistence across a reload).
+stage_wasm() {
+  local rc=0
+  count_step wasm-build-and-size bash scripts/build-wasm.sh "$BUILD/wasm" || return 1
+  grep 'build-wasm: sqlite_vector.wasm' "$LOGDIR/wasm-build-and-size.log"
+  SQLITE_VECTOR_WASM_DIR="$BUILD/wasm" run_node_test wasm-node "$LOGDIR/wasm-node.log" \
+    node --test tests/wasm/test_wasm_node.js || rc=1
+  count_step js-test-tools sh -c 'cd tests/npm && npm ci --prefer-offline --no-audit --no-fund' || return 1
+  [ -f "$BUILD/release/node/sqlite_vector.node" ] ||
+    configure_build "$BUILD/release" -DCMAKE_BUILD_TYPE=Release || return 1
+  count_step npm-pack bash scripts/build-npm.sh "$BUILD/release/node/sqlite_vector.node" "$BUILD/wasm" \
+    "$BUILD/npm" || return 1
+  local log="$LOGDIR/npm-install.log" line
+  bash tests/npm/test_install.sh "$BUILD/npm" >"$log" 2>&1 || rc=1
+  grep -E '^(ok|FAILED|core|wasm|chromium)' "$log"
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+  if [ -n "$line" ]; then
+    total_pass=$((total_pass + ${line%% passed*}))
+    total_fail=$((total_fail + $(echo "$line" | sed -E 's/.*, ([0-9]+) failed/\1/')))
+  else
+    tail -n 40 "$log"
+    total_fail=$((total_fail + 1))
+  fi
+  return $rc
+}
 
 failed=0
 for s in $STAGES; do
