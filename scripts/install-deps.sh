@@ -7,7 +7,8 @@
 # no npm is on PATH at all.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
-valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils"
+valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils
+libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libzstd-dev gnutls-bin iproute2"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
