@@ -11,6 +11,8 @@
 ** still converge.
 */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -71,6 +73,10 @@ static sv_shard *open_shard(const char *name, uint32_t dim, sv_metric m) {
   return s;
 }
 
+/* Ids are unique across all shards of the suite, so rows never collide
+** unless a case wants them to. */
+static int64_t next_id = 1;
+
 static void fill(sv_shard *s, int n, unsigned long long seed, uint32_t dim) {
   float v[512];
   for (int i = 0; i < n; i++) {
@@ -78,7 +84,7 @@ static void fill(sv_shard *s, int n, unsigned long long seed, uint32_t dim) {
     v[0] += 2.0f;
     char meta[80];
     snprintf(meta, sizeof meta, "{\"doc\":\"note %d\",\"tag\":\"t%d\"}", i, i % 5);
-    CHECK_RC(sv_insert(s, v, dim, meta, NULL), SV_OK);
+    CHECK_RC(sv_insert_id(s, next_id++, v, dim, meta), SV_OK);
   }
 }
 
@@ -142,8 +148,192 @@ static void test_basic(void) {
   sv_shard_close(b);
 }
 
+static void digest_of(sv_shard *s, char out[65]) {
+  CHECK_RC(sv_shard_digest(s, out, NULL), SV_OK);
+}
+
+static void expect_refusal(sv_shard *a, const char *hp, const sv_sync_options *o, int want,
+                           const char *needle, const char *what) {
+  sv_sync_result r;
+  int rc = sv_sync_shard(a, hp, SV_SYNC_BOTH, o, &r);
+  CHECK(rc == want, "%s: got %s want %s (%s)", what, sv_errstr(rc), sv_errstr(want), sv_errmsg(a));
+  CHECK(strstr(sv_errmsg(a), needle) != NULL, "%s: message \"%s\" lacks \"%s\"", what, sv_errmsg(a),
+        needle);
+  CHECK(r.rows_received == 0 && r.rows_sent == 0, "%s: rows moved", what);
+}
+
+static void test_refusals(void) {
+  sv_shard *a = open_shard("ra", DIM, SV_METRIC_COSINE),
+           *b = open_shard("rb", DIM, SV_METRIC_COSINE);
+  sv_shard *b32 = open_shard("rb32", 32, SV_METRIC_COSINE),
+           *bl2 = open_shard("rbl2", DIM, SV_METRIC_L2);
+  fill(a, 20, 5, DIM);
+  fill(b, 20, 6, DIM);
+  fill(b32, 5, 7, 32);
+  char da[65], db[65], d2[65], hp[64];
+  digest_of(a, da);
+  digest_of(b, db);
+  srv v;
+  srv_start(&v, b, idb, fpa);
+  snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
+  /* An identity the server does not know. */
+  sv_sync_options oc = {idc, fpb, NULL, -1, 0, 5000};
+  expect_refusal(a, hp, &oc, SV_EAUTH, "refused", "unknown client certificate");
+  /* A server whose certificate we do not pin. */
+  sv_sync_options oa_wrong = {ida, fpc, NULL, -1, 0, 5000};
+  expect_refusal(a, hp, &oa_wrong, SV_EAUTH, "not in the allow list", "unknown server");
+  /* The right certificate with the wrong private key never gets going. */
+  char idw[700], cmd[5000];
+  sv_test_path(idw, sizeof idw, "squic", "id_wrong");
+  snprintf(cmd, sizeof cmd,
+           "rm -rf '%s' && mkdir -p '%s' && cp '%s/node.crt' '%s/' && cp '%s/node.key' '%s/'", idw,
+           idw, ida, idw, idc, idw);
+  CHECK(system(cmd) == 0, "wrong-key dir");
+  sv_sync_options ow = {idw, fpb, NULL, -1, 0, 5000};
+  expect_refusal(a, hp, &ow, SV_EAUTH, "key", "wrong key");
+  /* Garbage datagrams: dropped unanswered; the server keeps serving. */
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons((unsigned short)v.port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  unsigned long long seed = 99;
+  unsigned char junk[1400];
+  for (int i = 0; i < 400; i++) {
+    size_t n = 1 + sv_test_rand(&seed) % sizeof junk;
+    for (size_t k = 0; k < n; k++) junk[k] = (unsigned char)sv_test_rand(&seed);
+    if (i % 4 == 0)
+      junk[0] = 0xc0, junk[1] = 0, junk[2] = 0, junk[3] = 0, junk[4] = 1; /* long header v1 */
+    sendto(fd, junk, n, 0, (struct sockaddr *)&sa, sizeof sa);
+  }
+  close(fd);
+  digest_of(a, d2);
+  CHECK(strcmp(da, d2) == 0, "client shard changed by refusals");
+  digest_of(b, d2);
+  CHECK(strcmp(db, d2) == 0, "server shard changed by refusals or garbage");
+  sv_sync_options oa = {ida, fpb, NULL, -1, 0, 10000};
+  sv_sync_result r;
+  CHECK_RC(sv_sync_shard(a, hp, SV_SYNC_BOTH, &oa, &r), SV_OK);
+  same_digest(a, b, "sync after garbage");
+  srv_stop(&v);
+  /* Shape mismatches: refused in the hello, nothing applied. */
+  digest_of(a, da);
+  srv_start(&v, b32, idb, fpa);
+  snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
+  expect_refusal(a, hp, &oa, SV_ESHAPE, "dim", "dimension mismatch");
+  srv_stop(&v);
+  srv_start(&v, bl2, idb, fpa);
+  snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
+  expect_refusal(a, hp, &oa, SV_ESHAPE, "metric", "metric mismatch");
+  srv_stop(&v);
+  /* Nobody listening: a clear network error, not a hang. */
+  oa.timeout_ms = 1500;
+  expect_refusal(a, hp, &oa, SV_ENET, "", "no server");
+  digest_of(a, d2);
+  CHECK(strcmp(da, d2) == 0, "client shard changed by shape refusals");
+  sv_shard_close(a);
+  sv_shard_close(b);
+  sv_shard_close(b32);
+  sv_shard_close(bl2);
+}
+
+/* 5 % loss, duplicates and reordering in both directions. */
+static void test_lossy(void) {
+  sv_shard *a = open_shard("la", DIM, SV_METRIC_DOT), *b = open_shard("lb", DIM, SV_METRIC_DOT);
+  fill(a, 1500, 11, DIM);
+  fill(b, 700, 12, DIM);
+  srv v;
+  srv_start(&v, b, idb, fpa);
+  int rport = 0;
+  sv_relay *rl = sv_relay_start(v.port, 5, 3, 5, 1234, &rport);
+  CHECK(rl != NULL, "relay");
+  char hp[64];
+  snprintf(hp, sizeof hp, "127.0.0.1:%d", rport);
+  sv_sync_options oa = {ida, fpb, NULL, -1, 64, 30000};
+  sv_sync_result r;
+  int rc = sv_sync_shard(a, hp, SV_SYNC_BOTH, &oa, &r);
+  CHECK(rc == SV_OK, "lossy sync: %s", sv_errmsg(a));
+  /* A second round settles anything the first one could not see. */
+  rc = sv_sync_shard(a, hp, SV_SYNC_BOTH, &oa, &r);
+  CHECK(rc == SV_OK, "lossy sync 2: %s", sv_errmsg(a));
+  sv_relay_stats st;
+  sv_relay_stop(rl, &st);
+  srv_stop(&v);
+  same_digest(a, b, "lossy relay");
+  CHECK(st.dropped > 0 && st.duplicated > 0 && st.reordered > 0, "relay did nothing");
+  printf("lossy relay: forwarded %lu dropped %lu duplicated %lu reordered %lu\n", st.forwarded,
+         st.dropped, st.duplicated, st.reordered);
+  sv_shard_close(a);
+  sv_shard_close(b);
+}
+
+/* Kill the pushing client mid-transfer; the next sync resumes. */
+static void test_kill_resume(void) {
+  char pa[600];
+  sv_test_fresh_path(pa, sizeof pa, "squic", "ka");
+  sv_shard *b = open_shard("kb", DIM, SV_METRIC_COSINE);
+  {
+    sv_shard *a = NULL;
+    sv_open_options o = {DIM, SV_METRIC_COSINE, SV_OPEN_CREATE};
+    CHECK_RC(sv_shard_open(pa, &o, &a), SV_OK);
+    fill(a, 6000, 21, DIM);
+    sv_shard_close(a);
+  }
+  srv v;
+  srv_start(&v, b, idb, fpa);
+  char hp[64];
+  snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
+  /* Slow the push down through a lossy relay so there is time to kill it. */
+  int rport = 0;
+  sv_relay *rl = sv_relay_start(v.port, 2, 0, 0, 77, &rport);
+  char hpr[64];
+  snprintf(hpr, sizeof hpr, "127.0.0.1:%d", rport);
+  pid_t pid = fork();
+  if (pid == 0) {
+    sv_shard *a = NULL;
+    sv_open_options o = {0, SV_METRIC_UNSET, 0};
+    sv_shard_open(pa, &o, &a);
+    sv_sync_options oa = {ida, fpb, NULL, 0, 50, 30000};
+    sv_sync_shard(a, hpr, SV_SYNC_PUSH, &oa, NULL);
+    _exit(0);
+  }
+  /* Wait until some rows arrived, then kill. */
+  sv_stats st;
+  for (int i = 0; i < 4000; i++) {
+    sv_shard_stats(b, &st);
+    if (st.count >= 300) break;
+    usleep(1000);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, NULL, 0);
+  sv_relay_stop(rl, NULL);
+  sv_shard_stats(b, &st);
+  CHECK(st.count > 0 && st.count < 6000, "killed mid-transfer at %llu rows",
+        (unsigned long long)st.count);
+  uint64_t partial = st.count;
+  sv_shard *a = NULL;
+  sv_open_options o = {0, SV_METRIC_UNSET, 0};
+  CHECK_RC(sv_shard_open(pa, &o, &a), SV_OK);
+  sv_sync_options oa = {ida, fpb, NULL, -1, 0, 30000};
+  sv_sync_result r;
+  int rc = sv_sync_shard(a, hp, SV_SYNC_PUSH, &oa, &r);
+  CHECK(rc == SV_OK, "resume: %s", sv_errmsg(a));
+  CHECK(r.rows_sent + partial >= 6000 && r.rows_sent < 6000, "resumed with %llu rows after %llu",
+        (unsigned long long)r.rows_sent, (unsigned long long)partial);
+  srv_stop(&v);
+  sv_shard_stats(b, &st);
+  CHECK(st.count == 6000, "server has %llu rows", (unsigned long long)st.count);
+  same_digest(a, b, "after resume");
+  sv_shard_close(a);
+  sv_shard_close(b);
+}
+
 int main(void) {
   make_ids();
   test_basic();
+  test_refusals();
+  test_lossy();
+  test_kill_resume();
   return sv_test_done("test_sync_quic");
 }
