@@ -27,6 +27,7 @@ static const command COMMANDS[] = {
     {"delete", cmd_delete, "delete one row"},
     {"stats", cmd_stats, "print shard statistics"},
     {"bench", cmd_bench, "measure recall and latency against ground truth"},
+    {"sync", cmd_sync, "replicate shards over QUIC (keygen, serve, push, pull, both)"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -101,7 +101,9 @@ SV_API int sv_sync_fingerprint(const char *dir, char fingerprint[65], char *err,
 ** becomes non-zero (checked at least every 100 ms), or until max_sessions
 ** syncs have completed when max_sessions > 0.  Each completed session is
 ** reported through on_session when it is not NULL (ok = SV_OK or the
-** failure status, msg a human-readable line).  The port actually bound
+** failure status, msg a human-readable line).  Right after binding, before
+** any session, on_session is called once with r == NULL and msg the bound
+** address ("HOST:PORT"), so a caller can announce where it listens.  The port actually bound
 ** (useful with port 0) is stored in *bound_port when not NULL, before the
 ** first session. */
 typedef void (*sv_sync_session_fn)(void *ctx, int ok, const char *msg, const sv_sync_result *r);

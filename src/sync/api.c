@@ -84,6 +84,10 @@ static int open_session(void *ctx, sv_sess *x, sv_sync_result *r) {
 static void end_session(void *ctx, sv_sess *x, int status, const char *msg,
                         const sv_sync_result *r) {
   serve_ctx *c = ctx;
+  if (!r) { /* bound and listening */
+    if (c->cb) c->cb(c->cb_ctx, SV_OK, msg, NULL);
+    return;
+  }
   sv_sync_result res = *r;
   double t0 = res.ms;
   finish_result(c->s, &res, t0, status == SV_OK);

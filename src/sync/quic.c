@@ -735,6 +735,13 @@ int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop,
     *bound_port = a->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)a)->sin6_port)
                                            : ntohs(((const struct sockaddr_in *)a)->sin_port);
   }
+  {
+    char host[64] = "?", serv[16] = "?", addr[96];
+    getnameinfo((const struct sockaddr *)&sv.local, sv.local_len, host, sizeof host, serv,
+                sizeof serv, NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(addr, sizeof addr, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, serv);
+    on_end(ctx, NULL, SV_OK, addr, NULL); /* "listening": no session yet */
+  }
   if (!(rx = malloc(65536))) goto done;
   while (!(stop && *stop) && !(max_sessions > 0 && sv.ended >= max_sessions)) {
     ngtcp2_tstamp expiry = now_ns() + 100 * NGTCP2_MILLISECONDS;

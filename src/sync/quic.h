@@ -28,7 +28,8 @@ typedef int (*sv_quic_open_fn)(void *ctx, sv_sess *x, sv_sync_result *r);
 typedef void (*sv_quic_end_fn)(void *ctx, sv_sess *x, int status, const char *msg,
                                const sv_sync_result *r);
 
-/* Serve on `listen` until *stop or until max_sessions connections ended
+/* Serve on `listen`.  Once bound, on_end is called once with x and r NULL
+** and msg the bound address ("HOST:PORT"). until *stop or until max_sessions connections ended
 ** (0: no limit).  *bound_port (if not NULL) gets the bound port. */
 int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop, int max_sessions,
                   sv_quic_open_fn on_open, sv_quic_end_fn on_end, void *ctx,
