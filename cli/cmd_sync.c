@@ -147,7 +147,7 @@ static int do_serve(int argc, char **argv) {
   if (sessions && cli_parse_u32("--sessions", sessions, 1, 1000000, &max_sessions) != 0)
     return CLI_USAGE;
   if ((rc = cli_open_shard(pos[0], &sh)) != CLI_OK) return rc;
-  sv_sync_options o = {identity, allow, NULL, nocomp ? 0 : -1, 0, 0};
+  sv_sync_options o = {identity, allow, NULL, nocomp ? 0 : -1, 0, 0, 1};
   serve_out so = {json};
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -175,7 +175,7 @@ static int do_peer(int argc, char **argv, sv_sync_direction dir) {
   if (batch && cli_parse_u32("--batch", batch, 1, 65536, &nbatch) != 0) return CLI_USAGE;
   if (timeout && cli_parse_u32("--timeout", timeout, 1, 3600000, &tmo) != 0) return CLI_USAGE;
   if ((rc = cli_open_shard(pos[0], &sh)) != CLI_OK) return rc;
-  sv_sync_options o = {identity, allow, NULL, nocomp ? 0 : -1, nbatch, (int)tmo};
+  sv_sync_options o = {identity, allow, NULL, nocomp ? 0 : -1, nbatch, (int)tmo, 1};
   sv_sync_result r;
   int src = sv_sync_shard(sh, pos[1], dir, &o, &r);
   if (src != SV_OK) {
@@ -208,7 +208,8 @@ static int do_local(int argc, char **argv) {
   if ((rc = cli_open_shard(pos[0], &a)) != CLI_OK) goto cleanup;
   if ((rc = cli_open_shard(pos[1], &b)) != CLI_OK) goto cleanup;
   sv_sync_result r;
-  int src = sv_sync_local(a, b, dir, NULL, &r);
+  sv_sync_options o = {NULL, NULL, NULL, -1, 0, 0, 1};
+  int src = sv_sync_local(a, b, dir, &o, &r);
   if (src != SV_OK) {
     rc = cli_fail(a, src, pos[0]);
     goto cleanup;

@@ -50,6 +50,8 @@ typedef struct sv_sync_options {
   int compress;        /* -1 default (zstd when both support it), 0 off, 1 on */
   uint32_t batch_rows; /* rows per batch frame; 0 = default (256) */
   int timeout_ms;      /* whole-sync deadline; 0 = default (30000) */
+  int want_digest;     /* non-zero: fill sv_sync_result.digest after the sync (hashes
+                          every row of the shard: O(shard size), not counted in ms) */
 } sv_sync_options;
 
 typedef struct sv_sync_result {
@@ -65,7 +67,8 @@ typedef struct sv_sync_result {
   int compressed;            /* zstd was negotiated */
   int resumed;               /* TLS session resumption was used */
   char peer_fingerprint[65]; /* the peer's certificate fingerprint (hex) or "" */
-  char digest[65];           /* content digest of our shard after the sync */
+  char digest[65];           /* content digest of our shard after the sync, when
+                                asked for (want_digest), else "" */
 } sv_sync_result;
 
 /* Content digest of the shard (64 hex chars + NUL into out): SHA-256 over

@@ -19,10 +19,11 @@ static double mono_ms(void) {
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
 }
 
-static void finish_result(sv_shard *s, sv_sync_result *r, double t0, int ok) {
+static void finish_result(sv_shard *s, const sv_sync_options *o, sv_sync_result *r, double t0,
+                          int ok) {
   r->compression_ratio = r->payload_coded ? (double)r->payload_raw / (double)r->payload_coded : 1.0;
-  if (ok) sv__content_digest(s, r->digest, NULL);
   r->ms = mono_ms() - t0;
+  if (ok && o && o->want_digest) sv__content_digest(s, r->digest, NULL);
 }
 
 static int check_opts(sv_shard *s, const sv_sync_options *o) {
@@ -60,7 +61,7 @@ int sv_sync_shard(sv_shard *shard, const char *host_port, sv_sync_direction dir,
   } else {
     sv__fail(shard, rc, "%s", x.msg);
   }
-  finish_result(shard, r, t0, rc == SV_OK);
+  finish_result(shard, opts, r, t0, rc == SV_OK);
   sv_sess_free(&x);
   sv_identity_free(&id);
   return rc;
@@ -90,7 +91,7 @@ static void end_session(void *ctx, sv_sess *x, int status, const char *msg,
   }
   sv_sync_result res = *r;
   double t0 = res.ms;
-  finish_result(c->s, &res, t0, status == SV_OK);
+  finish_result(c->s, c->o, &res, t0, status == SV_OK);
   if (c->cb) c->cb(c->cb_ctx, status, msg, &res);
 }
 

@@ -78,14 +78,11 @@ int sv_sync_local(sv_shard *shard, sv_shard *other, sv_sync_direction dir,
   }
 done:
   if (out) {
-    *out = rc_res;
-    /* Both directions' payload counts: the server side saw our pushes. */
-    out->payload_raw = rc_res.payload_raw;
-    out->payload_coded = rc_res.payload_coded;
+    *out = rc_res; /* the client side counted both directions' payloads */
     out->compression_ratio =
         out->payload_coded ? (double)out->payload_raw / (double)out->payload_coded : 1.0;
-    if (rc == SV_OK) sv__content_digest(shard, out->digest, NULL);
     out->ms = now_ms() - t0;
+    if (rc == SV_OK && opts && opts->want_digest) sv__content_digest(shard, out->digest, NULL);
   }
   sv_sess_free(&c);
   sv_sess_free(&srv);

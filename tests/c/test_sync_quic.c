@@ -123,7 +123,7 @@ static void test_basic(void) {
   CHECK(v.port > 0, "server port");
   char hp[64];
   snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
-  sv_sync_options o = {ida, fpb, NULL, -1, 0, 10000};
+  sv_sync_options o = {ida, fpb, NULL, -1, 0, 10000, 0};
   sv_sync_result r;
   int rc = sv_sync_shard(a, hp, SV_SYNC_PUSH, &o, &r);
   CHECK(rc == SV_OK, "push: %s", sv_errmsg(a));
@@ -178,10 +178,10 @@ static void test_refusals(void) {
   srv_start(&v, b, idb, fpa);
   snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
   /* An identity the server does not know. */
-  sv_sync_options oc = {idc, fpb, NULL, -1, 0, 5000};
+  sv_sync_options oc = {idc, fpb, NULL, -1, 0, 5000, 0};
   expect_refusal(a, hp, &oc, SV_EAUTH, "refused", "unknown client certificate");
   /* A server whose certificate we do not pin. */
-  sv_sync_options oa_wrong = {ida, fpc, NULL, -1, 0, 5000};
+  sv_sync_options oa_wrong = {ida, fpc, NULL, -1, 0, 5000, 0};
   expect_refusal(a, hp, &oa_wrong, SV_EAUTH, "not in the allow list", "unknown server");
   /* The right certificate with the wrong private key never gets going. */
   char idw[700], cmd[5000];
@@ -190,7 +190,7 @@ static void test_refusals(void) {
            "rm -rf '%s' && mkdir -p '%s' && cp '%s/node.crt' '%s/' && cp '%s/node.key' '%s/'", idw,
            idw, ida, idw, idc, idw);
   CHECK(system(cmd) == 0, "wrong-key dir");
-  sv_sync_options ow = {idw, fpb, NULL, -1, 0, 5000};
+  sv_sync_options ow = {idw, fpb, NULL, -1, 0, 5000, 0};
   expect_refusal(a, hp, &ow, SV_EAUTH, "key", "wrong key");
   /* Garbage datagrams: dropped unanswered; the server keeps serving. */
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -213,7 +213,7 @@ static void test_refusals(void) {
   CHECK(strcmp(da, d2) == 0, "client shard changed by refusals");
   digest_of(b, d2);
   CHECK(strcmp(db, d2) == 0, "server shard changed by refusals or garbage");
-  sv_sync_options oa = {ida, fpb, NULL, -1, 0, 10000};
+  sv_sync_options oa = {ida, fpb, NULL, -1, 0, 10000, 0};
   sv_sync_result r;
   CHECK_RC(sv_sync_shard(a, hp, SV_SYNC_BOTH, &oa, &r), SV_OK);
   same_digest(a, b, "sync after garbage");
@@ -251,7 +251,7 @@ static void test_lossy(void) {
   CHECK(rl != NULL, "relay");
   char hp[64];
   snprintf(hp, sizeof hp, "127.0.0.1:%d", rport);
-  sv_sync_options oa = {ida, fpb, NULL, -1, 64, 30000};
+  sv_sync_options oa = {ida, fpb, NULL, -1, 64, 30000, 0};
   sv_sync_result r;
   int rc = sv_sync_shard(a, hp, SV_SYNC_BOTH, &oa, &r);
   CHECK(rc == SV_OK, "lossy sync: %s", sv_errmsg(a));
@@ -295,7 +295,7 @@ static void test_kill_resume(void) {
     sv_shard *a = NULL;
     sv_open_options o = {0, SV_METRIC_UNSET, 0};
     sv_shard_open(pa, &o, &a);
-    sv_sync_options oa = {ida, fpb, NULL, 0, 50, 30000};
+    sv_sync_options oa = {ida, fpb, NULL, 0, 50, 30000, 0};
     sv_sync_shard(a, hpr, SV_SYNC_PUSH, &oa, NULL);
     _exit(0);
   }
@@ -316,7 +316,7 @@ static void test_kill_resume(void) {
   sv_shard *a = NULL;
   sv_open_options o = {0, SV_METRIC_UNSET, 0};
   CHECK_RC(sv_shard_open(pa, &o, &a), SV_OK);
-  sv_sync_options oa = {ida, fpb, NULL, -1, 0, 30000};
+  sv_sync_options oa = {ida, fpb, NULL, -1, 0, 30000, 0};
   sv_sync_result r;
   int rc = sv_sync_shard(a, hp, SV_SYNC_PUSH, &oa, &r);
   CHECK(rc == SV_OK, "resume: %s", sv_errmsg(a));
