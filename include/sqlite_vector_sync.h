@@ -65,7 +65,8 @@ typedef struct sv_sync_result {
   double compression_ratio;  /* payload_raw / payload_coded (1.0 when nothing moved) */
   double ms;                 /* wall time of the whole sync */
   int compressed;            /* zstd was negotiated */
-  int resumed;               /* TLS session resumption was used */
+  int resumed;               /* TLS session resumption was used (not implemented yet: 0) */
+  int reused;                /* an open connection was reused (sv_sync_peer_run) */
   char peer_fingerprint[65]; /* the peer's certificate fingerprint (hex) or "" */
   char digest[65];           /* content digest of our shard after the sync, when
                                 asked for (want_digest), else "" */
@@ -89,6 +90,20 @@ SV_API int sv_sync_local(sv_shard *shard, sv_shard *other, sv_sync_direction dir
 ** literal or name) over QUIC. */
 SV_API int sv_sync_shard(sv_shard *shard, const char *host_port, sv_sync_direction dir,
                          const sv_sync_options *opts, sv_sync_result *out);
+
+/* A connection kept open to one peer for repeated syncs (an agent syncing
+** every few seconds pays the handshake once).  sv_sync_peer_open checks
+** the options and loads the identity but does not connect; each
+** sv_sync_peer_run syncs `shard` over the open connection, connecting (or
+** reconnecting, after an idle timeout of 10 s or a failure) when needed.
+** Errors of a run are recorded on `shard`; errors of open go to err.
+** A peer handle is not thread-safe; close it with sv_sync_peer_close. */
+typedef struct sv_sync_peer sv_sync_peer;
+SV_API int sv_sync_peer_open(const char *host_port, const sv_sync_options *opts, sv_sync_peer **out,
+                             char *err, size_t errlen);
+SV_API int sv_sync_peer_run(sv_sync_peer *peer, sv_shard *shard, sv_sync_direction dir,
+                            sv_sync_result *out);
+SV_API void sv_sync_peer_close(sv_sync_peer *peer);
 
 /* Create dir (if needed) and write a new node key (node.key, ECDSA P-256,
 ** mode 0600) and self-signed certificate (node.crt).  fingerprint (65

@@ -5,6 +5,7 @@
 ** the library's conventions (status codes, message on the handle).
 */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -112,4 +113,75 @@ int sv_sync_serve(sv_shard *shard, const char *listen, const sv_sync_options *op
   if (rc != SV_OK) sv__fail(shard, rc, "%s", err);
   sv_identity_free(&id);
   return rc;
+}
+
+/* ---- kept connections ---- */
+
+struct sv_sync_peer {
+  sv_identity id;
+  sv_sync_options o; /* identity/allow strings are not kept: loaded into id */
+  sv_quic_peer *qp;
+};
+
+int sv_sync_peer_open(const char *host_port, const sv_sync_options *opts, sv_sync_peer **out,
+                      char *err, size_t errlen) {
+  char tmp[8];
+  if (!err || !errlen) err = tmp, errlen = sizeof tmp;
+  if (!out) return SV_EINVAL;
+  *out = NULL;
+  if (!opts || opts->psk_hex) {
+    snprintf(err, errlen, "%s",
+             opts ? "pre-shared keys are not supported by this build" : "options are required");
+    return SV_EINVAL;
+  }
+  sv_sync_peer *p = calloc(1, sizeof *p);
+  if (!p) {
+    snprintf(err, errlen, "out of memory");
+    return SV_ENOMEM;
+  }
+  if (sv_identity_load(&p->id, opts->identity_dir, opts->allow, err, errlen) != 0) {
+    free(p);
+    return SV_EAUTH;
+  }
+  p->o = *opts;
+  p->o.identity_dir = p->o.allow = NULL;
+  int rc = sv_quic_peer_open(&p->qp, host_port, &p->id, err, errlen);
+  if (rc != SV_OK) {
+    sv_identity_free(&p->id);
+    free(p);
+    return rc;
+  }
+  *out = p;
+  return SV_OK;
+}
+
+int sv_sync_peer_run(sv_sync_peer *p, sv_shard *shard, sv_sync_direction dir, sv_sync_result *out) {
+  sv_sync_result local;
+  sv_sync_result *r = out ? out : &local;
+  sv_sess x;
+  char err[400];
+  double t0 = mono_ms();
+  if (!shard) return SV_EINVAL;
+  memset(r, 0, sizeof *r);
+  if (!p) return sv__fail(shard, SV_EINVAL, "peer handle is NULL");
+  if (dir < SV_SYNC_PUSH || dir > SV_SYNC_BOTH)
+    return sv__fail(shard, SV_EINVAL, "bad sync direction %d", (int)dir);
+  int rc = sv_sess_init(&x, shard, 1, (int)dir, &p->o, r);
+  if (rc == SV_OK) {
+    int t = p->o.timeout_ms > 0 ? p->o.timeout_ms : DEFAULT_TIMEOUT_MS;
+    rc = sv_quic_peer_run(p->qp, &x, t, r, err, sizeof err);
+    if (rc != SV_OK) sv__fail(shard, rc, "sync: %s", err);
+  } else {
+    sv__fail(shard, rc, "%s", x.msg);
+  }
+  finish_result(shard, &p->o, r, t0, rc == SV_OK);
+  sv_sess_free(&x);
+  return rc;
+}
+
+void sv_sync_peer_close(sv_sync_peer *p) {
+  if (!p) return;
+  sv_quic_peer_close(p->qp);
+  sv_identity_free(&p->id);
+  free(p);
 }

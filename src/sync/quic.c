@@ -102,7 +102,9 @@ typedef struct qconn {
   char peer_msg[300];
   int status; /* transport failure */
   char msg[300];
-  int reported;
+  int reported; /* the current session's end was reported (server) */
+  int fin_sent; /* our side of the current stream is finished */
+  struct server *srv;
   sv_sess sess_storage;
   sv_sync_result res_storage;
 } qconn;
@@ -120,6 +122,9 @@ static void qfail(qconn *q, int status, const char *fmt, const char *a) {
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
+
+struct server;
+static void server_next_stream(qconn *q, int64_t sid);
 
 static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref) {
   return ((qconn *)ref->user_data)->conn;
@@ -147,10 +152,21 @@ static int handshake_completed_cb(ngtcp2_conn *conn, void *ud) {
 
 static int stream_open_cb(ngtcp2_conn *conn, int64_t sid, void *ud) {
   qconn *q = ud;
-  if (q->server && !q->stream_open) {
+  if (!q->server) return 0;
+  if (!q->stream_open) {
     q->sid = sid;
     q->stream_open = 1;
+  } else {
+    server_next_stream(q, sid); /* a reused connection: the next sync */
   }
+  return 0;
+}
+
+/* Streams are not given back automatically in 0.12.1: return the credit. */
+static int stream_close_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid, uint64_t app_error,
+                           void *ud, void *sud) {
+  qconn *q = ud;
+  if (q->server) ngtcp2_conn_extend_max_streams_bidi(conn, 1);
   return 0;
 }
 
@@ -170,6 +186,7 @@ static int recv_stream_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid, uint64
 static int acked_cb(ngtcp2_conn *conn, int64_t sid, uint64_t off, uint64_t len, void *ud,
                     void *sud) {
   qconn *q = ud;
+  if (!q->stream_open || sid != q->sid) return 0; /* an earlier sync's stream */
   if (off + len > q->acked_off) q->acked_off = off + len;
   while (q->head && q->head->off + q->head->len <= q->acked_off && q->head != q->tail) {
     chunk *c = q->head;
@@ -202,6 +219,7 @@ static void fill_callbacks(ngtcp2_callbacks *cb, int server) {
   cb->recv_stream_data = recv_stream_cb;
   cb->acked_stream_data_offset = acked_cb;
   cb->stream_open = stream_open_cb;
+  cb->stream_close = stream_close_cb;
 }
 
 static void fill_settings(ngtcp2_settings *st, ngtcp2_transport_params *tp) {
@@ -216,7 +234,7 @@ static void fill_settings(ngtcp2_settings *st, ngtcp2_transport_params *tp) {
   tp->initial_max_stream_data_bidi_remote = 4u << 20;
   tp->initial_max_stream_data_uni = 64u << 10;
   tp->initial_max_data = 8u << 20;
-  tp->initial_max_streams_bidi = 1;
+  tp->initial_max_streams_bidi = 4;
   tp->initial_max_streams_uni = 0;
   tp->max_idle_timeout = IDLE_TIMEOUT_S * NGTCP2_SECONDS;
   tp->active_connection_id_limit = 4;
@@ -259,6 +277,20 @@ static void qconn_free(qconn *q) {
   }
   if (q->server) sv_sess_free(&q->sess_storage);
   free(q);
+}
+
+/* Forget the send state of a finished stream (all of it was acknowledged). */
+static void reset_stream_state(qconn *q) {
+  while (q->head) {
+    chunk *c = q->head;
+    q->head = c->next;
+    free(c);
+  }
+  q->tail = NULL;
+  q->acked_off = q->sent_off = q->queued_off = 0;
+  q->stream_open = 0;
+  q->fin_sent = 0;
+  q->blocked = 0;
 }
 
 /* Copy the session's pending output into the chunk queue. */
@@ -353,12 +385,18 @@ static int write_pass(qconn *q) {
     }
     uint8_t *p = NULL;
     size_t len = (q->stream_open && !q->blocked) ? unsent(q, &p) : 0;
+    /* Once the session is over and everything is queued, finish our side of
+    ** the stream so both ends can close it (and the server can give the
+    ** stream credit back for the next sync on this connection). */
+    int fin = q->stream_open && !q->blocked && !q->fin_sent && q->sess->done &&
+              q->sess->status == SV_OK && q->sess->out.len == 0 && len == 0;
     ngtcp2_vec v = {p, len};
-    int64_t sid = len ? q->sid : -1;
+    int64_t sid = (len || fin) ? q->sid : -1;
+    uint32_t wflags = len ? NGTCP2_WRITE_STREAM_FLAG_MORE : fin ? NGTCP2_WRITE_STREAM_FLAG_FIN : 0;
     ngtcp2_ssize nd = -1;
-    ngtcp2_ssize n = ngtcp2_conn_writev_stream(q->conn, &ps.path, &pi, buf, sizeof buf, &nd,
-                                               len ? NGTCP2_WRITE_STREAM_FLAG_MORE : 0, sid,
-                                               len ? &v : NULL, len ? 1 : 0, ts);
+    ngtcp2_ssize n = ngtcp2_conn_writev_stream(q->conn, &ps.path, &pi, buf, sizeof buf, &nd, wflags,
+                                               sid, len ? &v : NULL, len ? 1 : 0, ts);
+    if (fin && n > 0 && nd >= 0) q->fin_sent = 1;
     if (n < 0) {
       if (n == NGTCP2_ERR_WRITE_MORE) {
         q->sent_off += (uint64_t)nd;
@@ -524,27 +562,75 @@ static int make_socket(const char *hp, int passive, struct sockaddr_storage *add
 
 /* ---- client ------------------------------------------------------------- */
 
-int sv_quic_client(sv_sess *x, const char *host_port, const sv_identity *id, int timeout_ms,
-                   sv_sync_result *r, char *err, size_t errlen) {
-  qconn *q = calloc(1, sizeof *q);
+struct sv_quic_peer {
+  qconn *q;
+  uint8_t secret[32];
+  uint8_t *rx;
+  char host_port[200];
+  const sv_identity *id;
+  int runs; /* syncs completed on this connection */
+};
+
+/* Read every waiting datagram, then fire due timers. */
+static void client_input(sv_quic_peer *p) {
+  qconn *q = p->q;
+  for (;;) {
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    ssize_t n = recvfrom(q->fd, p->rx, 65536, 0, (struct sockaddr *)&from, &flen);
+    if (n < 0) break;
+    if (feed(q, (struct sockaddr *)&from, flen, p->rx, (size_t)n) != 0) break;
+  }
+  timers(q);
+}
+
+static int client_dead(const qconn *q) {
+  return q->closing || q->draining || q->status != SV_OK;
+}
+
+/* The best explanation of why a connection or session failed. */
+static int client_error(qconn *q, sv_sess *x, char *err, size_t errlen) {
+  if (q->peer_status != SV_OK) {
+    snprintf(err, errlen, "%s", q->peer_msg);
+    return q->peer_status;
+  }
+  if (x && x->status != SV_OK) {
+    snprintf(err, errlen, "%s", x->msg);
+    return x->status;
+  }
+  if (q->status != SV_OK) {
+    snprintf(err, errlen, "%s", q->msg);
+    return q->status;
+  }
+  snprintf(err, errlen, "peer closed the connection before the sync completed");
+  return SV_ENET;
+}
+
+static void peer_drop_conn(sv_quic_peer *p) {
+  if (!p->q) return;
+  if (p->q->fd >= 0) close(p->q->fd);
+  qconn_free(p->q);
+  p->q = NULL;
+}
+
+/* A new connection with a completed handshake, or a status. */
+static int peer_connect(sv_quic_peer *p, char *err, size_t errlen) {
   struct sockaddr_storage remote;
   socklen_t rlen = sizeof remote;
-  uint8_t secret[32], *rx = NULL;
-  int rc = SV_ENET;
+  qconn *q = calloc(1, sizeof *q);
   if (!q) {
     snprintf(err, errlen, "out of memory");
     return SV_ENOMEM;
   }
+  p->q = q;
   q->fd = -1;
-  q->sess = x;
-  q->r = r;
-  gnutls_rnd(GNUTLS_RND_RANDOM, secret, sizeof secret);
-  q->reset_secret = secret;
-  if ((q->fd = make_socket(host_port, 0, &q->local, &q->local_len, err, errlen)) < 0) goto done;
+  q->reset_secret = p->secret;
+  if ((q->fd = make_socket(p->host_port, 0, &q->local, &q->local_len, err, errlen)) < 0)
+    return SV_ENET;
   getpeername(q->fd, (struct sockaddr *)&remote, &rlen);
-  if (tls_setup(q, id) != 0) {
+  if (tls_setup(q, p->id) != 0) {
     snprintf(err, errlen, "TLS setup failed");
-    goto done;
+    return SV_ENET;
   }
   ngtcp2_cid dcid, scid;
   dcid.datalen = scid.datalen = CID_LEN;
@@ -560,13 +646,22 @@ int sv_quic_client(sv_sess *x, const char *host_port, const sv_identity *id, int
   if (ngtcp2_conn_client_new(&q->conn, &dcid, &scid, &path, NGTCP2_PROTO_VER_V1, &cb, &st, &tp,
                              NULL, q) != 0) {
     snprintf(err, errlen, "QUIC setup failed");
-    goto done;
+    return SV_ENET;
   }
   ngtcp2_conn_set_tls_native_handle(q->conn, q->tls);
-  if (!(rx = malloc(65536))) goto done;
-  ngtcp2_tstamp deadline = now_ns() + (ngtcp2_tstamp)timeout_ms * NGTCP2_MILLISECONDS;
+  return SV_OK;
+}
+
+/* Run session x on a new stream of the peer's connection until it is done
+** and every byte we sent was acknowledged. */
+static int peer_session(sv_quic_peer *p, sv_sess *x, ngtcp2_tstamp deadline, sv_sync_result *r,
+                        char *err, size_t errlen) {
+  qconn *q = p->q;
+  reset_stream_state(q);
+  q->sess = x;
+  q->r = r;
   for (;;) {
-    if (q->handshake_done && !q->stream_open && !q->closing && !q->draining) {
+    if (q->handshake_done && !q->stream_open && !client_dead(q)) {
       if (ngtcp2_conn_open_bidi_stream(q->conn, &q->sid, NULL) == 0) q->stream_open = 1;
     }
     int wr = write_pass(q);
@@ -578,48 +673,87 @@ int sv_quic_client(sv_sess *x, const char *host_port, const sv_identity *id, int
       write_close(q, x->status, x->msg);
       break;
     }
-    if (q->status != SV_OK || q->draining || q->closing) break;
-    if (x->done && q->acked_off == q->queued_off && x->out.len == 0) {
-      write_close(q, 0, "done");
-      rc = SV_OK;
-      break;
+    if (client_dead(q)) break;
+    if (x->done && q->acked_off == q->queued_off && x->out.len == 0 && q->fin_sent) {
+      snprintf(r->peer_fingerprint, sizeof r->peer_fingerprint, "%s", q->chk.fp);
+      q->sess = NULL;
+      q->r = NULL;
+      return SV_OK;
     }
     if (now_ns() >= deadline) {
-      qfail(q, SV_ENET, "sync timed out with %s", host_port);
+      qfail(q, SV_ENET, "sync timed out with %s", p->host_port);
       write_close(q, SV_ENET, "timeout");
       break;
     }
     struct pollfd pfd = {q->fd, POLLIN, 0};
     poll(&pfd, 1, poll_ms(ngtcp2_conn_get_expiry(q->conn), deadline));
-    for (;;) {
-      struct sockaddr_storage from;
-      socklen_t flen = sizeof from;
-      ssize_t n = recvfrom(q->fd, rx, 65536, 0, (struct sockaddr *)&from, &flen);
-      if (n < 0) break;
-      if (feed(q, (struct sockaddr *)&from, flen, rx, (size_t)n) != 0) break;
-    }
-    timers(q);
+    client_input(p);
   }
-  if (rc != SV_OK) {
-    if (q->peer_status != SV_OK) {
-      rc = q->peer_status;
-      snprintf(err, errlen, "%s", q->peer_msg);
-    } else if (x->status != SV_OK) {
-      rc = x->status;
-      snprintf(err, errlen, "%s", x->msg);
-    } else if (q->status != SV_OK) {
-      rc = q->status;
-      snprintf(err, errlen, "%s", q->msg);
-    } else {
-      rc = SV_ENET;
-      snprintf(err, errlen, "peer closed the connection before the sync completed");
-    }
+  snprintf(r->peer_fingerprint, sizeof r->peer_fingerprint, "%s", q->chk.fp);
+  int rc = client_error(q, x, err, errlen);
+  q->sess = NULL;
+  q->r = NULL;
+  return rc;
+}
+
+int sv_quic_peer_open(sv_quic_peer **out, const char *host_port, const sv_identity *id, char *err,
+                      size_t errlen) {
+  sv_quic_peer *p = calloc(1, sizeof *p);
+  *out = NULL;
+  if (!p || !(p->rx = malloc(65536))) {
+    free(p);
+    snprintf(err, errlen, "out of memory");
+    return SV_ENOMEM;
   }
-  if (r) snprintf(r->peer_fingerprint, sizeof r->peer_fingerprint, "%s", q->chk.fp);
-done:
-  if (q->fd >= 0) close(q->fd);
-  free(rx);
-  qconn_free(q);
+  if (!host_port || strlen(host_port) >= sizeof p->host_port) {
+    free(p->rx);
+    free(p);
+    snprintf(err, errlen, "bad peer address");
+    return SV_EINVAL;
+  }
+  snprintf(p->host_port, sizeof p->host_port, "%s", host_port);
+  p->id = id;
+  gnutls_rnd(GNUTLS_RND_RANDOM, p->secret, sizeof p->secret);
+  *out = p;
+  return SV_OK;
+}
+
+int sv_quic_peer_run(sv_quic_peer *p, sv_sess *x, int timeout_ms, sv_sync_result *r, char *err,
+                     size_t errlen) {
+  ngtcp2_tstamp deadline = now_ns() + (ngtcp2_tstamp)timeout_ms * NGTCP2_MILLISECONDS;
+  int rc;
+  /* A connection that idled out or broke since the last sync is replaced. */
+  if (p->q) {
+    client_input(p);
+    if (client_dead(p->q)) peer_drop_conn(p);
+  }
+  r->reused = p->q != NULL;
+  if (!p->q && (rc = peer_connect(p, err, errlen)) != SV_OK) {
+    peer_drop_conn(p);
+    return rc;
+  }
+  rc = peer_session(p, x, deadline, r, err, errlen);
+  if (rc != SV_OK)
+    peer_drop_conn(p); /* a failed session ends its connection */
+  else
+    p->runs++;
+  return rc;
+}
+
+void sv_quic_peer_close(sv_quic_peer *p) {
+  if (!p) return;
+  if (p->q && !client_dead(p->q)) write_close(p->q, 0, "done");
+  peer_drop_conn(p);
+  free(p->rx);
+  free(p);
+}
+
+int sv_quic_client(sv_sess *x, const char *host_port, const sv_identity *id, int timeout_ms,
+                   sv_sync_result *r, char *err, size_t errlen) {
+  sv_quic_peer *p = NULL;
+  int rc = sv_quic_peer_open(&p, host_port, id, err, errlen);
+  if (rc == SV_OK) rc = sv_quic_peer_run(p, x, timeout_ms, r, err, errlen);
+  sv_quic_peer_close(p);
   return rc;
 }
 
@@ -665,6 +799,7 @@ static qconn *accept_conn(server *sv, const struct sockaddr *from, socklen_t fle
   q->reset_secret = sv->secret;
   q->sess = &q->sess_storage;
   q->r = &q->res_storage;
+  q->srv = sv;
   ngtcp2_cid scid;
   scid.datalen = CID_LEN;
   gnutls_rnd(GNUTLS_RND_RANDOM, scid.data, CID_LEN);
@@ -698,10 +833,12 @@ static qconn *accept_conn(server *sv, const struct sockaddr *from, socklen_t fle
   return q;
 }
 
-static void finish(server *sv, int i) {
-  qconn *q = sv->conns[i];
+/* Report the end of q's current session once. */
+static void report(server *sv, qconn *q) {
   int st = SV_OK;
   const char *msg = "ok";
+  if (q->reported) return;
+  q->reported = 1;
   if (q->sess->status != SV_OK)
     st = q->sess->status, msg = q->sess->msg;
   else if (q->peer_status != SV_OK)
@@ -713,8 +850,31 @@ static void finish(server *sv, int i) {
   snprintf(q->r->peer_fingerprint, sizeof q->r->peer_fingerprint, "%s", q->chk.fp);
   sv->on_end(sv->ctx, q->sess, st, msg, q->r);
   sv->ended++;
+}
+
+static void finish(server *sv, int i) {
+  qconn *q = sv->conns[i];
+  report(sv, q);
   qconn_free(q);
   sv->conns[i] = NULL;
+}
+
+/* The client opened another stream on a connection it keeps for repeated
+** syncs: close the books on the previous session and start a fresh one. */
+static void server_next_stream(qconn *q, int64_t sid) {
+  server *sv = q->srv;
+  if (!q->reported) {
+    if (q->sess->status == SV_OK && !q->sess->done)
+      sv_sess_fail(q->sess, SV_ESYNC, "a new sync started before the previous one ended");
+    report(sv, q);
+  }
+  sv_sess_free(q->sess);
+  reset_stream_state(q);
+  q->reported = 0;
+  q->sid = sid;
+  q->stream_open = 1;
+  if (sv->on_open(sv->ctx, q->sess, q->r) != SV_OK)
+    sv_sess_fail(q->sess, SV_ESYNC, "could not start a session");
 }
 
 int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop, int max_sessions,
@@ -771,6 +931,11 @@ int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop,
         qfail(q, SV_ENET, "QUIC write failed: %s", ngtcp2_strerror(wr));
         write_close(q, SV_ENET, "transport error");
       }
+      /* A session is over for the server once its last bytes were acknowledged;
+      ** the client may keep the connection for its next sync. */
+      if (q->sess->done && q->sess->status == SV_OK && q->stream_open &&
+          q->acked_off == q->queued_off && q->sess->out.len == 0)
+        report(&sv, q);
       if (q->closing || q->draining || q->status != SV_OK) finish(&sv, i);
     }
   }

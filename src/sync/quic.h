@@ -22,6 +22,17 @@
 int sv_quic_client(sv_sess *x, const char *host_port, const sv_identity *id, int timeout_ms,
                    sv_sync_result *r, char *err, size_t errlen);
 
+/* A client connection kept open for repeated syncs with one peer.  open
+** only records the address; the first run connects (full handshake), later
+** runs reuse the connection while it is alive and reconnect otherwise.  A
+** failed run drops the connection.  r->reused says whether it was reused. */
+typedef struct sv_quic_peer sv_quic_peer;
+int sv_quic_peer_open(sv_quic_peer **out, const char *host_port, const sv_identity *id, char *err,
+                      size_t errlen);
+int sv_quic_peer_run(sv_quic_peer *p, sv_sess *x, int timeout_ms, sv_sync_result *r, char *err,
+                     size_t errlen);
+void sv_quic_peer_close(sv_quic_peer *p);
+
 /* Server callbacks: make a session for a new connection (SV_OK or a
 ** status that refuses it), and hear how it ended. */
 typedef int (*sv_quic_open_fn)(void *ctx, sv_sess *x, sv_sync_result *r);

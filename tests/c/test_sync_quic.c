@@ -330,8 +330,44 @@ static void test_kill_resume(void) {
   sv_shard_close(b);
 }
 
+/* Repeated syncs over one kept connection. */
+static void test_reuse(void) {
+  sv_shard *a = open_shard("ua", DIM, SV_METRIC_COSINE),
+           *b = open_shard("ub", DIM, SV_METRIC_COSINE);
+  srv v;
+  srv_start(&v, b, idb, fpa);
+  char hp[64], err[300];
+  snprintf(hp, sizeof hp, "127.0.0.1:%d", v.port);
+  sv_sync_options o = {ida, fpb, NULL, -1, 0, 10000, 0};
+  sv_sync_peer *p = NULL;
+  CHECK_RC(sv_sync_peer_open(hp, &o, &p, err, sizeof err), SV_OK);
+  for (int i = 0; i < 6; i++) {
+    fill(a, 20, 100 + (unsigned long long)i, DIM);
+    fill(b, 3, 200 + (unsigned long long)i, DIM);
+    sv_sync_result r;
+    int rc = sv_sync_peer_run(p, a, SV_SYNC_BOTH, &r);
+    CHECK(rc == SV_OK, "run %d: %s", i, sv_errmsg(a));
+    CHECK(r.rows_sent == 20 && r.rows_received == 3, "run %d moved %llu/%llu", i,
+          (unsigned long long)r.rows_sent, (unsigned long long)r.rows_received);
+    CHECK(r.reused == (i > 0), "run %d reused %d", i, r.reused);
+    same_digest(a, b, "reused connection");
+  }
+  sv_sync_peer_close(p);
+  CHECK_RC(sv_sync_peer_open(hp, &o, NULL, err, sizeof err), SV_EINVAL);
+  sv_sync_options bad = {idc, fpb, NULL, -1, 0, 3000, 0};
+  CHECK_RC(sv_sync_peer_open(hp, &bad, &p, err, sizeof err), SV_OK);
+  CHECK_RC(sv_sync_peer_run(p, a, SV_SYNC_BOTH, NULL), SV_EAUTH);
+  sv_sync_peer_close(p);
+  for (int i = 0; i < 200 && v.done_ok + v.done_fail < 7; i++) usleep(5000);
+  srv_stop(&v);
+  CHECK(v.done_ok == 6, "server reported %d ok sessions, %d failed", v.done_ok, v.done_fail);
+  sv_shard_close(a);
+  sv_shard_close(b);
+}
+
 int main(void) {
   make_ids();
+  test_reuse();
   test_basic();
   test_refusals();
   test_lossy();
