@@ -16,6 +16,7 @@
 
 #include "sqlite_vector_sync.h"
 #include "store/changes.h"
+#include "sync/session.h"
 #include "util/clock.h"
 #include "sv_test.h"
 
@@ -322,7 +323,83 @@ static void test_delta_and_hlc(void) {
   sv_shard_close(c);
 }
 
+/* Malformed frames end the session with an error and change nothing:
+** every truncation and every single-byte corruption of a valid batch frame
+** either fails cleanly with the shard untouched, or (when the corruption
+** hit a value the protocol cannot tell apart, such as a vector component or
+** an id) applies a well-formed batch. */
+static void test_malformed_frames(void) {
+  sv_shard *s = open_shard("mf", DIM, SV_METRIC_L2);
+  unsigned long long seed = 5;
+  /* A valid stream: client hello, then one batch of 5 rows. */
+  svf_hello h;
+  memset(&h, 0, sizeof h);
+  h.proto = SVF_PROTO, h.format_version = SV_FORMAT_VERSION, h.dim = DIM;
+  h.metric = SV_METRIC_L2, h.caps = 0, h.want = SVF_WANT_PUSH, h.node_id = 999, h.version = 5;
+  sv_buf hello = {0}, batch = {0};
+  svf_put_hello(&hello, &h);
+  svf_batch_builder bb;
+  svf_batch_init(&bb, DIM);
+  float v[DIM];
+  for (int i = 0; i < 5; i++) {
+    rand_vec(&seed, v);
+    sv_change c = {100 + i, ((int64_t)sv_clock_ms() << 16) + i, 999, i + 1, v, "{\"a\":1}", 7};
+    if (i == 4) c.vec = NULL, c.meta = NULL, c.meta_len = 0;
+    CHECK(svf_batch_add(&bb, &c) == 0, "add");
+  }
+  size_t raw, coded;
+  CHECK(svf_batch_emit(&bb, SVF_CODEC_RAW, &batch, &raw, &coded) == 0, "emit");
+  char before[65], after[65];
+  digest(s, before);
+  int refused = 0;
+  /* Truncations: never applied (the frame is incomplete), never a crash. */
+  for (size_t cut = 0; cut < batch.len; cut += 7) {
+    sv_sess x;
+    sv_sync_result r;
+    memset(&r, 0, sizeof r);
+    CHECK_RC(sv_sess_init(&x, s, 0, 0, NULL, &r), SV_OK);
+    sv_sess_input(&x, hello.p, hello.len);
+    sv_sess_input(&x, batch.p, cut);
+    CHECK(r.rows_received == 0, "truncated frame applied");
+    sv_sess_free(&x);
+  }
+  digest(s, after);
+  CHECK(strcmp(before, after) == 0, "a truncated frame changed the shard");
+  /* Corruptions of the header and record region. */
+  size_t recs_end = SVF_HEADER + 20 + 5 * 29;
+  for (size_t pos = 0; pos < recs_end; pos++) {
+    for (int bit = 0; bit < 8; bit += 3) {
+      sv_buf bad = {0};
+      sv_buf_put(&bad, batch.p, batch.len);
+      bad.p[pos] ^= (uint8_t)(1u << bit);
+      sv_sess x;
+      sv_sync_result r;
+      memset(&r, 0, sizeof r);
+      CHECK_RC(sv_sess_init(&x, s, 0, 0, NULL, &r), SV_OK);
+      sv_sess_input(&x, hello.p, hello.len);
+      char d0[65], d1[65];
+      digest(s, d0);
+      int st = sv_sess_input(&x, bad.p, bad.len);
+      digest(s, d1);
+      if (st != SV_OK) {
+        refused++;
+        CHECK(strcmp(d0, d1) == 0, "corrupt byte %zu bit %d: refused but changed the shard", pos,
+              bit);
+        CHECK(x.msg[0] != 0, "refusal without a message");
+      }
+      sv_sess_free(&x);
+      sv_buf_free(&bad);
+    }
+  }
+  CHECK(refused > 50, "only %d corruptions refused", refused);
+  sv_buf_free(&hello);
+  sv_buf_free(&batch);
+  svf_batch_free(&bb);
+  sv_shard_close(s);
+}
+
 int main(void) {
+  test_malformed_frames();
   test_apply_properties();
   test_refusals();
   test_delta_and_hlc();
