@@ -65,7 +65,8 @@ typedef struct sv_sync_result {
   double compression_ratio;  /* payload_raw / payload_coded (1.0 when nothing moved) */
   double ms;                 /* wall time of the whole sync */
   int compressed;            /* zstd was negotiated */
-  int resumed;               /* TLS session resumption was used (not implemented yet: 0) */
+  int resumed;               /* the connection was a resumed TLS session */
+  int early_data;            /* our hello went out as 0-RTT data and was accepted */
   int reused;                /* an open connection was reused (sv_sync_peer_run) */
   char peer_fingerprint[65]; /* the peer's certificate fingerprint (hex) or "" */
   char digest[65];           /* content digest of our shard after the sync, when
@@ -104,6 +105,12 @@ SV_API int sv_sync_peer_open(const char *host_port, const sv_sync_options *opts,
 SV_API int sv_sync_peer_run(sv_sync_peer *peer, sv_shard *shard, sv_sync_direction dir,
                             sv_sync_result *out);
 SV_API void sv_sync_peer_close(sv_sync_peer *peer);
+/* Close the peer's connection (an agent going idle) but keep the TLS
+** session ticket the server issued: the next sv_sync_peer_run reconnects
+** with a resumed handshake and sends its hello as 0-RTT early data (only
+** the hello, which is safe to replay; rows move after the handshake).
+** result.resumed says whether resumption happened. */
+SV_API void sv_sync_peer_disconnect(sv_sync_peer *peer);
 
 /* Create dir (if needed) and write a new node key (node.key, ECDSA P-256,
 ** mode 0600) and self-signed certificate (node.crt).  fingerprint (65

@@ -179,6 +179,10 @@ int sv_sync_peer_run(sv_sync_peer *p, sv_shard *shard, sv_sync_direction dir, sv
   return rc;
 }
 
+void sv_sync_peer_disconnect(sv_sync_peer *p) {
+  if (p) sv_quic_peer_disconnect(p->qp);
+}
+
 void sv_sync_peer_close(sv_sync_peer *p) {
   if (!p) return;
   sv_quic_peer_close(p->qp);

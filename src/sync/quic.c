@@ -102,8 +102,10 @@ typedef struct qconn {
   char peer_msg[300];
   int status; /* transport failure */
   char msg[300];
-  int reported; /* the current session's end was reported (server) */
-  int fin_sent; /* our side of the current stream is finished */
+  int reported;          /* the current session's end was reported (server) */
+  int fin_sent;          /* our side of the current stream is finished */
+  struct resume *resume; /* client: where tickets go and come from */
+  int early;             /* client: the hello was sent as 0-RTT data */
   struct server *srv;
   sv_sess sess_storage;
   sv_sync_result res_storage;
@@ -119,6 +121,20 @@ static void qfail(qconn *q, int status, const char *fmt, const char *a) {
   if (q->status != SV_OK) return;
   q->status = status;
   snprintf(q->msg, sizeof q->msg, fmt, a);
+}
+
+/* What a client keeps from one connection to resume the next in 0-RTT:
+** the TLS session ticket and the server's transport parameters. */
+typedef struct resume {
+  gnutls_datum_t ticket;
+  ngtcp2_transport_params params;
+  int have_params;
+  char fp[65]; /* the server's fingerprint, verified on the full handshake */
+} resume;
+
+static void resume_clear(resume *rs) {
+  gnutls_free(rs->ticket.data);
+  memset(rs, 0, sizeof *rs);
 }
 
 /* ---- callbacks ---------------------------------------------------------- */
@@ -146,7 +162,48 @@ static int new_cid_cb(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token, size_t
 }
 
 static int handshake_completed_cb(ngtcp2_conn *conn, void *ud) {
-  ((qconn *)ud)->handshake_done = 1;
+  qconn *q = ud;
+  q->handshake_done = 1;
+  if (q->server) {
+    /* A ticket lets this client resume (and send its hello in 0-RTT). */
+    gnutls_session_ticket_send(q->tls, 1, 0);
+    return 0;
+  }
+  if (q->resume) {
+    const ngtcp2_transport_params *tp = ngtcp2_conn_get_remote_transport_params(conn);
+    if (tp) {
+      q->resume->params = *tp;
+      /* The copy must not point into the connection that is going away. */
+      q->resume->params.version_info_present = 0;
+      memset(&q->resume->params.version_info, 0, sizeof q->resume->params.version_info);
+      q->resume->have_params = 1;
+    }
+    if (q->chk.fp[0])
+      memcpy(q->resume->fp, q->chk.fp, sizeof q->resume->fp);
+    else if (q->resume->fp[0])
+      memcpy(q->chk.fp, q->resume->fp, sizeof q->chk.fp);
+  }
+  if (q->early && !(gnutls_session_get_flags(q->tls) & GNUTLS_SFLAGS_EARLY_DATA)) {
+    /* GnuTLS never tells ngtcp2 that 0-RTT was refused: do it here.  The
+    ** streams vanish without a close callback; the hello still sits in the
+    ** chunk queue from offset 0 and is resent on a new stream. */
+    ngtcp2_conn_early_data_rejected(conn);
+    q->stream_open = 0;
+    q->sent_off = q->acked_off = 0;
+    q->early = 0;
+  }
+  return 0;
+}
+
+/* Client: keep the resumable session once the server's ticket arrived. */
+static int ticket_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
+                       const gnutls_datum_t *msg) {
+  ngtcp2_crypto_conn_ref *ref = gnutls_session_get_ptr(s);
+  qconn *q = ref ? ref->user_data : NULL;
+  gnutls_datum_t d = {NULL, 0};
+  if (!q || !q->resume || gnutls_session_get_data2(s, &d) != 0) return 0;
+  gnutls_free(q->resume->ticket.data);
+  q->resume->ticket = d;
   return 0;
 }
 
@@ -242,15 +299,28 @@ static void fill_settings(ngtcp2_settings *st, ngtcp2_transport_params *tp) {
 
 /* ---- TLS ---------------------------------------------------------------- */
 
-static int tls_setup(qconn *q, const sv_identity *id) {
+static int tls_setup(qconn *q, const sv_identity *id, const gnutls_datum_t *ticket_key,
+                     gnutls_anti_replay_t anti_replay) {
   unsigned flags = q->server ? (GNUTLS_SERVER | GNUTLS_NO_AUTO_SEND_TICKET) : GNUTLS_CLIENT;
-  if (gnutls_init(&q->tls, flags | GNUTLS_NO_END_OF_EARLY_DATA) != 0) return -1;
+  if (gnutls_init(&q->tls, flags | GNUTLS_NO_END_OF_EARLY_DATA | GNUTLS_ENABLE_EARLY_DATA) != 0)
+    return -1;
   if (gnutls_priority_set_direct(q->tls, PRIORITY, NULL) != 0) return -1;
   if ((q->server ? ngtcp2_crypto_gnutls_configure_server_session(q->tls)
                  : ngtcp2_crypto_gnutls_configure_client_session(q->tls)) != 0)
     return -1;
   if (gnutls_credentials_set(q->tls, GNUTLS_CRD_CERTIFICATE, id->cred) != 0) return -1;
-  if (q->server) gnutls_certificate_server_set_request(q->tls, GNUTLS_CERT_REQUIRE);
+  if (q->server) {
+    gnutls_certificate_server_set_request(q->tls, GNUTLS_CERT_REQUIRE);
+    if (gnutls_session_ticket_enable_server(q->tls, ticket_key) != 0) return -1;
+    gnutls_anti_replay_enable(q->tls, anti_replay);
+    gnutls_record_set_max_early_data_size(q->tls, 0xffffffffu);
+  } else {
+    gnutls_handshake_set_hook_function(q->tls, GNUTLS_HANDSHAKE_NEW_SESSION_TICKET,
+                                       GNUTLS_HOOK_POST, ticket_hook);
+    if (q->resume && q->resume->ticket.data &&
+        gnutls_session_set_data(q->tls, q->resume->ticket.data, q->resume->ticket.size) != 0)
+      resume_clear(q->resume); /* a stale ticket: full handshake */
+  }
   gnutls_datum_t alpn = {(unsigned char *)SV_QUIC_ALPN, (unsigned)strlen(SV_QUIC_ALPN)};
   if (gnutls_alpn_set_protocols(
           q->tls, &alpn, 1,
@@ -569,6 +639,7 @@ struct sv_quic_peer {
   char host_port[200];
   const sv_identity *id;
   int runs; /* syncs completed on this connection */
+  resume rs;
 };
 
 /* Read every waiting datagram, then fire due timers. */
@@ -625,10 +696,11 @@ static int peer_connect(sv_quic_peer *p, char *err, size_t errlen) {
   p->q = q;
   q->fd = -1;
   q->reset_secret = p->secret;
+  q->resume = &p->rs;
   if ((q->fd = make_socket(p->host_port, 0, &q->local, &q->local_len, err, errlen)) < 0)
     return SV_ENET;
   getpeername(q->fd, (struct sockaddr *)&remote, &rlen);
-  if (tls_setup(q, p->id) != 0) {
+  if (tls_setup(q, p->id, NULL, NULL) != 0) {
     snprintf(err, errlen, "TLS setup failed");
     return SV_ENET;
   }
@@ -649,6 +721,14 @@ static int peer_connect(sv_quic_peer *p, char *err, size_t errlen) {
     return SV_ENET;
   }
   ngtcp2_conn_set_tls_native_handle(q->conn, q->tls);
+  /* With a ticket and the server's remembered limits, the stream opens now
+  ** and the session's hello rides in 0-RTT packets with the Initial.  Only
+  ** the hello can be early: it changes nothing on the server, so a replay is
+  ** harmless; rows move only after the handshake has completed. */
+  if (p->rs.ticket.data && p->rs.have_params) {
+    ngtcp2_conn_set_early_remote_transport_params(q->conn, &p->rs.params);
+    if (ngtcp2_conn_open_bidi_stream(q->conn, &q->sid, NULL) == 0) q->stream_open = q->early = 1;
+  }
   return SV_OK;
 }
 
@@ -657,7 +737,6 @@ static int peer_connect(sv_quic_peer *p, char *err, size_t errlen) {
 static int peer_session(sv_quic_peer *p, sv_sess *x, ngtcp2_tstamp deadline, sv_sync_result *r,
                         char *err, size_t errlen) {
   qconn *q = p->q;
-  reset_stream_state(q);
   q->sess = x;
   q->r = r;
   for (;;) {
@@ -676,6 +755,9 @@ static int peer_session(sv_quic_peer *p, sv_sess *x, ngtcp2_tstamp deadline, sv_
     if (client_dead(q)) break;
     if (x->done && q->acked_off == q->queued_off && x->out.len == 0 && q->fin_sent) {
       snprintf(r->peer_fingerprint, sizeof r->peer_fingerprint, "%s", q->chk.fp);
+      r->resumed = gnutls_session_is_resumed(q->tls) != 0;
+      r->early_data = q->early;
+      q->early = 0;
       q->sess = NULL;
       q->r = NULL;
       return SV_OK;
@@ -728,6 +810,7 @@ int sv_quic_peer_run(sv_quic_peer *p, sv_sess *x, int timeout_ms, sv_sync_result
     if (client_dead(p->q)) peer_drop_conn(p);
   }
   r->reused = p->q != NULL;
+  if (p->q) reset_stream_state(p->q);
   if (!p->q && (rc = peer_connect(p, err, errlen)) != SV_OK) {
     peer_drop_conn(p);
     return rc;
@@ -744,8 +827,15 @@ void sv_quic_peer_close(sv_quic_peer *p) {
   if (!p) return;
   if (p->q && !client_dead(p->q)) write_close(p->q, 0, "done");
   peer_drop_conn(p);
+  resume_clear(&p->rs);
   free(p->rx);
   free(p);
+}
+
+void sv_quic_peer_disconnect(sv_quic_peer *p) {
+  if (!p || !p->q) return;
+  if (!client_dead(p->q)) write_close(p->q, 0, "done");
+  peer_drop_conn(p);
 }
 
 int sv_quic_client(sv_sess *x, const char *host_port, const sv_identity *id, int timeout_ms,
@@ -766,6 +856,8 @@ typedef struct server {
   const sv_identity *id;
   qconn *conns[MAX_CONNS];
   uint8_t secret[32];
+  gnutls_datum_t ticket_key;
+  gnutls_anti_replay_t anti_replay;
   sv_quic_open_fn on_open;
   sv_quic_end_fn on_end;
   void *ctx;
@@ -815,7 +907,7 @@ static qconn *accept_conn(server *sv, const struct sockaddr *from, socklen_t fle
   fill_settings(&st, &tp);
   tp.original_dcid = hd.dcid;
   tp.stateless_reset_token_present = 1;
-  if (tls_setup(q, sv->id) != 0 ||
+  if (tls_setup(q, sv->id, &sv->ticket_key, sv->anti_replay) != 0 ||
       ngtcp2_crypto_generate_stateless_reset_token(tp.stateless_reset_token, sv->secret, 32,
                                                    &scid) != 0 ||
       ngtcp2_conn_server_new(&q->conn, &hd.scid, &scid, &path, hd.version, &cb, &st, &tp, NULL,
@@ -877,6 +969,32 @@ static void server_next_stream(qconn *q, int64_t sid) {
     sv_sess_fail(q->sess, SV_ESYNC, "could not start a session");
 }
 
+/* GnuTLS's anti-replay store for 0-RTT: a ClientHello seen inside the
+** window is refused a second time (its early data is then rejected and the
+** client falls back to 1-RTT).  A full table refuses too, which is safe. */
+#define REPLAY_SLOTS 1024
+typedef struct replay_db {
+  uint8_t key[REPLAY_SLOTS][32];
+  time_t exp[REPLAY_SLOTS];
+} replay_db;
+
+static int replay_add(void *ptr, time_t exp, const gnutls_datum_t *key, const gnutls_datum_t *d) {
+  replay_db *db = ptr;
+  uint8_t h[32];
+  time_t now = time(NULL);
+  int free_slot = -1;
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, key->data, key->size, h) != 0) return -1;
+  for (int i = 0; i < REPLAY_SLOTS; i++) {
+    if (db->exp[i] && db->exp[i] < now) db->exp[i] = 0;
+    if (db->exp[i] && memcmp(db->key[i], h, 32) == 0) return GNUTLS_E_DB_ENTRY_EXISTS;
+    if (!db->exp[i] && free_slot < 0) free_slot = i;
+  }
+  if (free_slot < 0) return -1;
+  memcpy(db->key[free_slot], h, 32);
+  db->exp[free_slot] = exp;
+  return 0;
+}
+
 int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop, int max_sessions,
                   sv_quic_open_fn on_open, sv_quic_end_fn on_end, void *ctx,
                   volatile int *bound_port, char *err, size_t errlen) {
@@ -889,7 +1007,20 @@ int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop,
   sv.on_end = on_end;
   sv.ctx = ctx;
   gnutls_rnd(GNUTLS_RND_RANDOM, sv.secret, sizeof sv.secret);
-  if ((sv.fd = make_socket(listen, 1, &sv.local, &sv.local_len, err, errlen)) < 0) return SV_ENET;
+  replay_db *rdb = calloc(1, sizeof *rdb);
+  if (!rdb || gnutls_session_ticket_key_generate(&sv.ticket_key) != 0 ||
+      gnutls_anti_replay_init(&sv.anti_replay) != 0) {
+    free(rdb);
+    gnutls_free(sv.ticket_key.data);
+    snprintf(err, errlen, "TLS ticket setup failed");
+    return SV_ENOMEM;
+  }
+  gnutls_anti_replay_set_ptr(sv.anti_replay, rdb);
+  gnutls_anti_replay_set_add_function(sv.anti_replay, replay_add);
+  if ((sv.fd = make_socket(listen, 1, &sv.local, &sv.local_len, err, errlen)) < 0) {
+    rc = SV_ENET;
+    goto done;
+  }
   if (bound_port) {
     const struct sockaddr *a = (const struct sockaddr *)&sv.local;
     *bound_port = a->sa_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)a)->sin6_port)
@@ -943,7 +1074,11 @@ int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop,
 done:
   for (int i = 0; i < MAX_CONNS; i++)
     if (sv.conns[i]) finish(&sv, i);
-  close(sv.fd);
+  if (sv.fd >= 0) close(sv.fd);
   free(rx);
+  gnutls_anti_replay_deinit(sv.anti_replay);
+  gnutls_memset(sv.ticket_key.data, 0, sv.ticket_key.size);
+  gnutls_free(sv.ticket_key.data);
+  free(rdb);
   return rc;
 }

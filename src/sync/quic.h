@@ -32,6 +32,9 @@ int sv_quic_peer_open(sv_quic_peer **out, const char *host_port, const sv_identi
 int sv_quic_peer_run(sv_quic_peer *p, sv_sess *x, int timeout_ms, sv_sync_result *r, char *err,
                      size_t errlen);
 void sv_quic_peer_close(sv_quic_peer *p);
+/* Close the connection but keep the TLS ticket: the next run reconnects
+** with a resumed handshake and sends its hello as 0-RTT data. */
+void sv_quic_peer_disconnect(sv_quic_peer *p);
 
 /* Server callbacks: make a session for a new connection (SV_OK or a
 ** status that refuses it), and hear how it ended. */

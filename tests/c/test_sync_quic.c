@@ -29,6 +29,7 @@ typedef struct srv {
   sv_sync_options o;
   volatile int stop, port, done_ok, done_fail;
   char last_msg[400];
+  char listen[64];
   pthread_t th;
   int rc;
 } srv;
@@ -45,9 +46,11 @@ static void on_session(void *ctx, int ok, const char *msg, const sv_sync_result 
 
 static void *serve_main(void *arg) {
   srv *v = arg;
-  v->rc = sv_sync_serve(v->s, "127.0.0.1:0", &v->o, &v->stop, 0, on_session, v, &v->port);
+  v->rc = sv_sync_serve(v->s, v->listen, &v->o, &v->stop, 0, on_session, v, &v->port);
   return NULL;
 }
+
+static int srv_port_hint = 0; /* the next srv_start binds this port (0: any) */
 
 static void srv_start(srv *v, sv_shard *s, const char *iddir, const char *allow) {
   memset(v, 0, sizeof *v);
@@ -56,6 +59,8 @@ static void srv_start(srv *v, sv_shard *s, const char *iddir, const char *allow)
   v->o.allow = allow;
   v->o.compress = -1;
   v->port = 0;
+  snprintf(v->listen, sizeof v->listen, "127.0.0.1:%d", srv_port_hint);
+  srv_port_hint = 0;
   pthread_create(&v->th, NULL, serve_main, v);
   for (int i = 0; i < 500 && v->port == 0; i++) usleep(2000);
 }
@@ -320,7 +325,10 @@ static void test_kill_resume(void) {
   sv_sync_result r;
   int rc = sv_sync_shard(a, hp, SV_SYNC_PUSH, &oa, &r);
   CHECK(rc == SV_OK, "resume: %s", sv_errmsg(a));
-  CHECK(r.rows_sent + partial >= 6000 && r.rows_sent < 6000, "resumed with %llu rows after %llu",
+  /* The server may still have applied a batch or two from datagrams that
+  ** were in flight when the client died, so `partial` is a lower bound of
+  ** what the resumed sync could skip. */
+  CHECK(r.rows_sent + partial <= 6000 && r.rows_sent < 6000, "resumed with %llu rows after %llu",
         (unsigned long long)r.rows_sent, (unsigned long long)partial);
   srv_stop(&v);
   sv_shard_stats(b, &st);
@@ -352,15 +360,44 @@ static void test_reuse(void) {
     CHECK(r.reused == (i > 0), "run %d reused %d", i, r.reused);
     same_digest(a, b, "reused connection");
   }
+  /* Disconnect and come back: a resumed handshake with a 0-RTT hello. */
+  for (int i = 0; i < 3; i++) {
+    sv_sync_peer_disconnect(p);
+    fill(a, 5, 300 + (unsigned long long)i, DIM);
+    sv_sync_result r;
+    int rc = sv_sync_peer_run(p, a, SV_SYNC_BOTH, &r);
+    CHECK(rc == SV_OK, "resumed run %d: %s", i, sv_errmsg(a));
+    CHECK(r.resumed && r.early_data && !r.reused && r.rows_sent == 5,
+          "resumed %d early %d reused %d sent %llu", r.resumed, r.early_data, r.reused,
+          (unsigned long long)r.rows_sent);
+    CHECK(strcmp(r.peer_fingerprint, fpb) == 0, "resumed peer fp '%s'", r.peer_fingerprint);
+    same_digest(a, b, "resumed connection");
+  }
+  /* A restarted server has another ticket key: resumption and early data
+  ** are refused, the hello is resent after a full handshake, and the sync
+  ** completes. */
+  sv_sync_peer_disconnect(p);
+  for (int i = 0; i < 200 && v.done_ok + v.done_fail < 9; i++) usleep(5000);
+  srv_stop(&v);
+  CHECK(v.done_ok == 9, "server reported %d ok sessions, %d failed", v.done_ok, v.done_fail);
+  int port = v.port;
+  srv_port_hint = port;
+  srv_start(&v, b, idb, fpa);
+  CHECK(v.port == port, "restarted on port %d, wanted %d", v.port, port);
+  fill(a, 4, 400, DIM);
+  sv_sync_result r;
+  int rc = sv_sync_peer_run(p, a, SV_SYNC_BOTH, &r);
+  CHECK(rc == SV_OK, "after restart: %s", sv_errmsg(a));
+  CHECK(!r.resumed && !r.early_data && r.rows_sent == 4, "after restart resumed %d early %d",
+        r.resumed, r.early_data);
+  same_digest(a, b, "after server restart");
   sv_sync_peer_close(p);
   CHECK_RC(sv_sync_peer_open(hp, &o, NULL, err, sizeof err), SV_EINVAL);
   sv_sync_options bad = {idc, fpb, NULL, -1, 0, 3000, 0};
   CHECK_RC(sv_sync_peer_open(hp, &bad, &p, err, sizeof err), SV_OK);
   CHECK_RC(sv_sync_peer_run(p, a, SV_SYNC_BOTH, NULL), SV_EAUTH);
   sv_sync_peer_close(p);
-  for (int i = 0; i < 200 && v.done_ok + v.done_fail < 7; i++) usleep(5000);
   srv_stop(&v);
-  CHECK(v.done_ok == 6, "server reported %d ok sessions, %d failed", v.done_ok, v.done_fail);
   sv_shard_close(a);
   sv_shard_close(b);
 }
