@@ -43,6 +43,7 @@ int cmd_delete(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_memory(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 
 /* ---- Errors -------------------------------------------------------------- */
 

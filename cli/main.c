@@ -28,6 +28,7 @@ static const command COMMANDS[] = {
     {"stats", cmd_stats, "print shard statistics"},
     {"bench", cmd_bench, "measure recall and latency against ground truth"},
     {"memory", cmd_memory, "agent memory: store, search, patterns, context, eval"},
+    {"sync", cmd_sync, "replicate shards over QUIC (keygen, serve, push, pull, both)"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -51,6 +51,7 @@ typedef enum sv_stmt_id {
   SV_STMT_CHANGES,
   SV_STMT_COUNT_ALL,
   SV_STMT_COUNT_DELETED,
+  SV_STMT_TOMBSTONE_ROW, /* sync: a remote delete, inserted when unknown */
   SV_STMT_COUNT
 } sv_stmt_id;
 
