@@ -110,7 +110,8 @@ SV_API const char *sv_embedder_errmsg(const sv_embedder *e);
 
 typedef struct sv_mem sv_mem;
 
-/* Open (flags SV_OPEN_CREATE: create) the memory file at path (or
+/* Open (flags SV_OPEN_CREATE: create; SV_OPEN_DURABLE: every write is
+** fsynced before the call returns; SV_OPEN_READONLY) the memory file at path (or
 ** ":memory:") with embedder e, which is borrowed and must outlive the
 ** handle.  A new file records e's name, version and dimension; an existing
 ** one must have been made with the same embedder (SV_EINVAL / SV_EDIM

@@ -145,12 +145,29 @@ int mcp_json_object_text(const cJSON *v, const char *what, char **out, mcp_resul
   return SV_OK;
 }
 
-int mcp_refuse_text(const cJSON *args, const char *key, mcp_result *res) {
-  if (!mcp_arg(args, key)) return SV_OK;
-  return mcp_fail(res,
-                  "argument '%s': text embedding is not available in this build of "
-                  "sqlite-vector-mcp (it has no text embedder); pass a 'vector' of numbers instead",
-                  key);
+int mcp_arg_memory(const cJSON *args, const char **out, mcp_result *res) {
+  if (!mcp_arg(args, "memory")) {
+    *out = MCP_DEFAULT_MEMORY;
+    return SV_OK;
+  }
+  return mcp_arg_string(args, "memory", out, res);
+}
+
+int mcp_add_json(cJSON *obj, const char *key, char *json) {
+  cJSON *v = json ? cJSON_Parse(json) : NULL;
+  free(json);
+  if (!v) return SV_ENOMEM; /* the library renders valid JSON: only memory can fail */
+  if (key) return mcp_add(obj, key, v);
+  int rc = SV_OK;
+  while (v->child && rc == SV_OK) {
+    cJSON *c = cJSON_DetachItemViaPointer(v, v->child);
+    if (!cJSON_AddItemToObject(obj, c->string, c)) {
+      cJSON_Delete(c);
+      rc = SV_ENOMEM;
+    }
+  }
+  cJSON_Delete(v);
+  return rc;
 }
 
 cJSON *mcp_int(int64_t v) {

@@ -80,7 +80,11 @@ cleanup:
 
 void mcp_datadir_close(mcp_server *srv, int *rc) {
   for (size_t i = 0; i < srv->nopen; i++) {
+    if (srv->open[i].mem && sv_mem_close(srv->open[i].mem) != SV_OK) *rc = SV_EIO;
+    srv->open[i].mem = NULL;
     if (sv_shard_close(srv->open[i].shard) != SV_OK) *rc = SV_EIO;
+    srv->open[i].shard = NULL;
+    mcp_entry_close(&srv->open[i]);
   }
   srv->nopen = 0;
   if (srv->dir_fd >= 0) close(srv->dir_fd);
@@ -163,15 +167,24 @@ static mcp_open_shard *cache_find(mcp_server *srv, const char *name) {
       return c;
     }
     mcp_log(srv, SV_MCP_LOG_INFO, "shard %s changed on disk; reopening", name);
-    sv_shard_close(c->shard);
+    mcp_entry_close(c);
     srv->open[i] = srv->open[--srv->nopen];
     return NULL;
   }
   return NULL;
 }
 
+void mcp_entry_close(mcp_open_shard *c) {
+  sv_mem_close(c->mem); /* before the embedder it borrows */
+  sv_embedder_free(c->emb);
+  sv_shard_close(c->shard);
+  c->mem = NULL;
+  c->emb = NULL;
+  c->shard = NULL;
+}
+
 /* Keep an opened handle; the least recently used one makes room. */
-static void cache_add(mcp_server *srv, const char *name, sv_shard *s) {
+static mcp_open_shard *cache_add(mcp_server *srv, const char *name, sv_shard *s) {
   size_t slot = srv->nopen;
   if (srv->nopen == MCP_MAX_OPEN_SHARDS) {
     slot = 0;
@@ -179,25 +192,29 @@ static void cache_add(mcp_server *srv, const char *name, sv_shard *s) {
       if (srv->open[i].last_use < srv->open[slot].last_use) slot = i;
     }
     mcp_log(srv, SV_MCP_LOG_DEBUG, "closing shard %s (cache full)", srv->open[slot].name);
-    sv_shard_close(srv->open[slot].shard);
+    mcp_entry_close(&srv->open[slot]);
   } else {
     srv->nopen++;
   }
   assert(strlen(name) <= MCP_MAX_NAME);
+  memset(&srv->open[slot], 0, sizeof srv->open[slot]);
   snprintf(srv->open[slot].name, sizeof srv->open[slot].name, "%s", name);
   srv->open[slot].shard = s;
   srv->open[slot].last_use = ++srv->use_clock;
   if (!file_id(srv, name, &srv->open[slot].dev, &srv->open[slot].ino))
     srv->open[slot].dev = srv->open[slot].ino = 0;
+  return &srv->open[slot];
 }
 
-int mcp_shard_get(mcp_server *srv, const char *name, sv_shard **out, mcp_result *res) {
+int mcp_shard_entry(mcp_server *srv, const char *name, mcp_open_shard **out, mcp_result *res) {
   int rc, exists;
   char path[PATH_MAX];
   sv_shard *s = NULL;
+  mcp_open_shard probe;
+  memset(&probe, 0, sizeof probe);
   mcp_open_shard *c = cache_find(srv, name);
   if (c) {
-    *out = c->shard;
+    *out = c;
     return SV_OK;
   }
   if ((rc = mcp_shard_path(srv, name, path, sizeof path, &exists, res)) != SV_OK) goto cleanup;
@@ -205,17 +222,38 @@ int mcp_shard_get(mcp_server *srv, const char *name, sv_shard **out, mcp_result 
     rc = mcp_fail(res, "no shard named '%s' (create it with vector_shard_create)", name);
     goto cleanup;
   }
+  if ((rc = mcp_text_probe(&probe, path, res)) != SV_OK) goto cleanup;
   sv_open_options o = {0, SV_METRIC_UNSET, SV_OPEN_DURABLE};
   if ((rc = sv_shard_open(path, &o, &s)) != SV_OK) {
     rc = mcp_fail(res, "cannot open shard '%s': %s", name, s ? sv_errmsg(s) : sv_errstr(rc));
     goto cleanup;
   }
-  cache_add(srv, name, s);
-  *out = s;
+  c = cache_add(srv, name, s);
+  memcpy(c->emb_name, probe.emb_name, sizeof c->emb_name);
+  memcpy(c->emb_version, probe.emb_version, sizeof c->emb_version);
+  c->emb_dim = probe.emb_dim;
+  *out = c;
   s = NULL;
 cleanup:
   sv_shard_close(s);
   return rc;
+}
+
+int mcp_shard_get(mcp_server *srv, const char *name, sv_shard **out, mcp_result *res) {
+  mcp_open_shard *c;
+  int rc = mcp_shard_entry(srv, name, &c, res);
+  if (rc == SV_OK) *out = c->shard;
+  return rc;
+}
+
+int mcp_shard_fresh(mcp_server *srv, const char *name, int exists) {
+  char file[MCP_MAX_NAME + 8];
+  struct stat st;
+  if (cache_find(srv, name)) return 0;
+  if (!exists) return 1;
+  /* An existing empty file holds nothing and becomes the shard. */
+  snprintf(file, sizeof file, "%s.shard", name);
+  return fstatat(srv->dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_size == 0;
 }
 
 int mcp_shard_create(mcp_server *srv, const char *name, uint32_t dim, sv_metric metric,
@@ -223,12 +261,13 @@ int mcp_shard_create(mcp_server *srv, const char *name, uint32_t dim, sv_metric 
   int rc, exists;
   char path[PATH_MAX];
   sv_shard *s = NULL;
-  struct stat st;
+  mcp_open_shard *c;
   *created = 0;
-  mcp_open_shard *c = cache_find(srv, name);
   if ((rc = mcp_shard_path(srv, name, path, sizeof path, &exists, res)) != SV_OK) goto cleanup;
-  if (c) {
+  int fresh = mcp_shard_fresh(srv, name, exists);
+  if (!fresh) {
     sv_stats stats;
+    if ((rc = mcp_shard_entry(srv, name, &c, res)) != SV_OK) goto cleanup;
     if ((rc = sv_shard_stats(c->shard, &stats)) != SV_OK) {
       rc = mcp_fail_sv(res, c->shard, rc, "reading the shard's dimension");
       goto cleanup;
@@ -239,24 +278,28 @@ int mcp_shard_create(mcp_server *srv, const char *name, uint32_t dim, sv_metric 
                     sv_metric_name(metric));
       goto cleanup;
     }
+    if (c->emb_name[0]) {
+      rc = mcp_fail(res,
+                    "shard '%s' already exists as a text shard (embedder %s); create it with "
+                    "the same 'embedder' or choose another name",
+                    name, c->emb_name);
+      goto cleanup;
+    }
     *out = c->shard;
     goto cleanup;
   }
-  /* An existing empty file holds nothing and becomes the shard. */
-  int fresh =
-      !exists || (fstatat(srv->dir_fd, strrchr(path, '/') + 1, &st, 0) == 0 && st.st_size == 0);
   sv_open_options o = {dim, metric, SV_OPEN_CREATE | SV_OPEN_DURABLE};
   if ((rc = sv_shard_open(path, &o, &s)) != SV_OK) {
     rc = mcp_fail(res, "cannot create shard '%s': %s", name, s ? sv_errmsg(s) : sv_errstr(rc));
     goto cleanup;
   }
-  if (fresh && fsync(srv->dir_fd) != 0) {
+  if (fsync(srv->dir_fd) != 0) {
     rc = mcp_fail(res, "shard '%s': cannot sync the data directory: %s", name, strerror(errno));
     goto cleanup;
   }
   cache_add(srv, name, s);
   *out = s;
-  *created = fresh;
+  *created = 1;
   s = NULL;
 cleanup:
   sv_shard_close(s);

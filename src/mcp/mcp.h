@@ -11,6 +11,7 @@
 **   registry.c   the tool table, schemas parsed once, generic argument
 **                checks (unknown and missing arguments)
 **   datadir.c    the data directory, shard-name validation, open handles
+**   textshard.c  text shards (memory files): their embedder, memory handles
 **   args.c       typed argument readers that turn bad input into tool errors
 **   tool_*.c     one file per group of tools
 **   log.c        leveled messages on stderr
@@ -31,6 +32,7 @@
 
 #include "sqlite_vector.h"
 #include "sqlite_vector_mcp.h"
+#include "sqlite_vector_memory.h"
 
 #if defined(__GNUC__)
 #define MCP_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -93,6 +95,12 @@ extern const mcp_tool mcp_tool_insert;
 extern const mcp_tool mcp_tool_search;
 extern const mcp_tool mcp_tool_get;
 extern const mcp_tool mcp_tool_delete;
+extern const mcp_tool mcp_tool_mem_store;
+extern const mcp_tool mcp_tool_mem_find;
+extern const mcp_tool mcp_tool_mem_outcome;
+extern const mcp_tool mcp_tool_mem_consolidate;
+extern const mcp_tool mcp_tool_mem_context;
+extern const mcp_tool mcp_tool_sync;
 
 /* A registered tool with its schemas parsed once at start-up. */
 typedef struct mcp_tool_entry {
@@ -117,7 +125,16 @@ typedef struct mcp_open_shard {
   sv_shard *shard;
   uint64_t last_use;
   uint64_t dev, ino; /* the file the handle opened, to notice it being replaced */
+  /* A text shard (memory file) records its embedder; a plain one has
+  ** emb_name "".  emb and mem are opened on first text use. */
+  char emb_name[SV_MEM_MAX_SHORT + 1], emb_version[64];
+  uint32_t emb_dim;
+  sv_embedder *emb;
+  sv_mem *mem;
 } mcp_open_shard;
+
+/* The name memory tools use when no 'memory' argument is given. */
+#define MCP_DEFAULT_MEMORY "memory"
 
 struct sv_mcp_server {
   char *data_dir; /* canonical absolute path, no trailing '/' */
@@ -160,6 +177,32 @@ int mcp_shard_path(mcp_server *srv, const char *name, char *buf, size_t size, in
 /* An open handle on existing shard `name` (cached; opened durable).  Tool
 ** error when the name is refused or there is no such shard. */
 int mcp_shard_get(mcp_server *srv, const char *name, sv_shard **out, mcp_result *res);
+/* The cache entry of existing shard `name` (as mcp_shard_get).  The
+** pointer is valid until the next call that opens a shard. */
+int mcp_shard_entry(mcp_server *srv, const char *name, mcp_open_shard **out, mcp_result *res);
+/* Non-zero when creating shard `name` makes a new file: there is none (or
+** an empty one) and no handle on it.  `exists` from mcp_shard_path. */
+int mcp_shard_fresh(mcp_server *srv, const char *name, int exists);
+/* Close an entry's handles (memory, embedder, shard). */
+void mcp_entry_close(mcp_open_shard *c);
+
+/* ---- Text shards (textshard.c) ------------------------------------------- */
+
+/* Record what the file at path says about text (its embedder, if any). */
+int mcp_text_probe(mcp_open_shard *c, const char *path, mcp_result *res);
+/* The entry of text shard `name` with its embedder and memory handle open.
+** Tool error for a plain shard (saying how to make a text shard) or one
+** whose embedder this server does not have.  `what` names the argument
+** kind in messages ("shard" or "memory"). */
+int mcp_text_get(mcp_server *srv, const char *name, const char *what, mcp_open_shard **out,
+                 mcp_result *res);
+/* Create (or find, with the same embedder and dim) text shard `name`
+** with embedder `embedder` ("hash-v1"); dim 0 means its default. */
+int mcp_text_create(mcp_server *srv, const char *name, const char *embedder, uint32_t dim,
+                    int *created, mcp_open_shard **out, mcp_result *res);
+/* A tool error for a failed memory call: "<what>: <sv_mem_errmsg>". */
+int mcp_fail_mem(mcp_result *res, sv_mem *m, int rc, const char *what);
+
 /* Create (or find, with the same dim and metric) shard `name`; *created
 ** tells which.  The directory entry is fsynced so the new file survives a
 ** crash. */
@@ -191,8 +234,11 @@ int mcp_arg_bool(const cJSON *args, const char *key, int dflt, int *out, mcp_res
 int mcp_json_vector(const cJSON *v, const char *what, float **out, uint32_t *dim, mcp_result *res);
 /* Optional object argument as compact JSON text (malloc'd), NULL when absent. */
 int mcp_json_object_text(const cJSON *v, const char *what, char **out, mcp_result *res);
-/* Refuse `text` input: this build has no text embedder. */
-int mcp_refuse_text(const cJSON *args, const char *key, mcp_result *res);
+/* The optional 'memory' argument (a shard name), or MCP_DEFAULT_MEMORY. */
+int mcp_arg_memory(const cJSON *args, const char **out, mcp_result *res);
+/* Add the JSON object text `json` (malloc'd, freed here) under `key`, or
+** merge its members into obj when key is NULL. */
+int mcp_add_json(cJSON *obj, const char *key, char *json);
 
 /* An integer as a JSON number printed exactly (cJSON would print a double
 ** with 15 digits); mcp_add_int adds one to obj and returns it, NULL when

@@ -24,9 +24,9 @@
 #include "mcp/mcp.h"
 
 static const mcp_tool *const TOOLS[] = {
-    &mcp_tool_shard_create, &mcp_tool_insert, &mcp_tool_search,
-    &mcp_tool_shard_stats,  &mcp_tool_get,    &mcp_tool_delete,
-    /* Memory tools (issue 5) and vector_sync_shard (issue 4) go here. */
+    &mcp_tool_shard_create, &mcp_tool_insert,          &mcp_tool_search,      &mcp_tool_shard_stats,
+    &mcp_tool_get,          &mcp_tool_delete,          &mcp_tool_mem_store,   &mcp_tool_mem_find,
+    &mcp_tool_mem_outcome,  &mcp_tool_mem_consolidate, &mcp_tool_mem_context,
 };
 #define NTOOLS (sizeof TOOLS / sizeof TOOLS[0])
 

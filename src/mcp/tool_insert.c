@@ -9,10 +9,13 @@
 ** the shard's dimension and vector values itself and its message (which
 ** names the offending item) is passed on.
 **
-** Text input ("text", or "text" inside an item) needs the agent-memory
-** embedder, which this build does not have.  It is refused with a tool
-** error that says so, rather than ignored or embedded some other way: a
-** silently wrong vector would poison later searches.
+** Text ("text": one string or an array of strings, with one optional
+** 'metadata' for all) goes to a text shard (textshard.c) and is embedded
+** there by the shard's own embedder through sv_mem_add_texts, in one
+** transaction, so the memory's text index and vectors stay in step.  A
+** plain shard refuses text, and a text shard refuses raw vectors (they
+** would have no text behind them and no place in its text index); each
+** refusal says what to do instead.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -64,8 +67,8 @@ static int read_batch(const cJSON *items, batch *b, mcp_result *res) {
     }
     if (mcp_arg(it, "text"))
       return mcp_fail(res,
-                      "items[%zu].text: text embedding is not available in this build of "
-                      "sqlite-vector-mcp (it has no text embedder); pass a 'vector' instead",
+                      "items[%zu].text: items carry vectors; send texts as 'text' (a string or "
+                      "an array of strings) with one shared 'metadata'",
                       i);
     snprintf(what, sizeof what, "items[%zu].vector", i);
     const cJSON *v = mcp_arg(it, "vector");
@@ -88,6 +91,79 @@ static int read_batch(const cJSON *items, batch *b, mcp_result *res) {
   return SV_OK;
 }
 
+/* The result object: the shard and the ids written. */
+static int result(const char *name, const int64_t *ids, size_t n, mcp_result *res) {
+  cJSON *list, *o = cJSON_CreateObject();
+  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "count", (int64_t)n) ||
+      !(list = cJSON_AddArrayToObject(o, "ids")))
+    goto nomem;
+  for (size_t i = 0; i < n; i++) {
+    cJSON *v = mcp_int(ids[i]);
+    if (!v) goto nomem;
+    cJSON_AddItemToArray(list, v);
+  }
+  res->structured = o;
+  return SV_OK;
+nomem:
+  cJSON_Delete(o);
+  return mcp_fail(res, "out of memory (the rows were written)");
+}
+
+/* Text into a text shard: one string or an array of them. */
+static int insert_text(mcp_server *srv, const char *name, const cJSON *args, const cJSON *text,
+                       mcp_result *res) {
+  int rc = SV_OK, n = 1;
+  const char **texts = NULL;
+  int64_t *ids = NULL;
+  char *meta = NULL;
+  mcp_open_shard *c;
+  if (mcp_arg(args, "vector") || mcp_arg(args, "items") || mcp_arg(args, "id") ||
+      mcp_arg(args, "upsert")) {
+    rc = mcp_fail(res,
+                  "with 'text' pass only 'metadata' (ids of text rows are assigned; no "
+                  "'vector', 'items', 'id' or 'upsert')");
+    goto cleanup;
+  }
+  if (cJSON_IsArray(text)) n = cJSON_GetArraySize(text);
+  if ((!cJSON_IsString(text) && !cJSON_IsArray(text)) || n < 1 || n > MAX_BATCH) {
+    rc =
+        mcp_fail(res, "argument 'text' must be a string or an array of 1 to %d strings", MAX_BATCH);
+    goto cleanup;
+  }
+  texts = calloc((size_t)n, sizeof *texts);
+  ids = calloc((size_t)n, sizeof *ids);
+  if (!texts || !ids) {
+    rc = mcp_fail(res, "out of memory");
+    goto cleanup;
+  }
+  if (cJSON_IsString(text)) {
+    texts[0] = text->valuestring;
+  } else {
+    int i = 0;
+    for (const cJSON *t = text->child; t; t = t->next, i++) {
+      if (!cJSON_IsString(t)) {
+        rc = mcp_fail(res, "text[%d] must be a string", i);
+        goto cleanup;
+      }
+      texts[i] = t->valuestring;
+    }
+  }
+  if ((rc = mcp_json_object_text(mcp_arg(args, "metadata"), "argument 'metadata'", &meta, res)) !=
+      SV_OK)
+    goto cleanup;
+  if ((rc = mcp_text_get(srv, name, "shard", &c, res)) != SV_OK) goto cleanup;
+  if ((rc = sv_mem_add_texts(c->mem, texts, (size_t)n, meta, ids)) != SV_OK) {
+    rc = mcp_fail_mem(res, c->mem, rc, "insert failed, nothing was written");
+    goto cleanup;
+  }
+  rc = result(name, ids, (size_t)n, res);
+cleanup:
+  free(texts);
+  free(ids);
+  cJSON_free(meta);
+  return rc;
+}
+
 static int insert(mcp_server *srv, const cJSON *args, mcp_result *res) {
   int rc = SV_OK, upsert, have_id = 0;
   const char *name;
@@ -98,10 +174,14 @@ static int insert(mcp_server *srv, const cJSON *args, mcp_result *res) {
   char *meta = NULL;
   uint32_t dim = 0;
   int64_t id = 0;
-  cJSON *o = NULL, *ids;
+  mcp_open_shard *c;
 
-  if ((rc = mcp_refuse_text(args, "text", res)) != SV_OK) goto cleanup;
   if ((rc = mcp_arg_string(args, "shard", &name, res)) != SV_OK) goto cleanup;
+  const cJSON *text = mcp_arg(args, "text");
+  if (text) {
+    rc = insert_text(srv, name, args, text, res);
+    goto cleanup;
+  }
   if ((rc = mcp_arg_bool(args, "upsert", 0, &upsert, res)) != SV_OK) goto cleanup;
   const cJSON *items = mcp_arg(args, "items");
   const cJSON *vector = mcp_arg(args, "vector");
@@ -126,7 +206,15 @@ static int insert(mcp_server *srv, const cJSON *args, mcp_result *res) {
       goto cleanup;
   }
   /* Everything is checked before the shard is touched. */
-  if ((rc = mcp_shard_get(srv, name, &s, res)) != SV_OK) goto cleanup;
+  if ((rc = mcp_shard_entry(srv, name, &c, res)) != SV_OK) goto cleanup;
+  if (c->emb_name[0]) {
+    rc = mcp_fail(res,
+                  "shard '%s' is a text shard (embedder %s): insert 'text', which it embeds "
+                  "itself; raw vectors would have no text behind them",
+                  name, c->emb_name);
+    goto cleanup;
+  }
+  s = c->shard;
   if (items) {
     rc = sv_insert_batch(s, b.items, b.n, b.dim, upsert ? SV_BATCH_UPSERT : 0, b.ids);
   } else if (!have_id) {
@@ -138,23 +226,8 @@ static int insert(mcp_server *srv, const cJSON *args, mcp_result *res) {
     rc = mcp_fail_sv(res, s, rc, "insert failed, nothing was written");
     goto cleanup;
   }
-  o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !mcp_add_int(o, "count", items ? (int64_t)b.n : 1) ||
-      !(ids = cJSON_AddArrayToObject(o, "ids")))
-    goto nomem;
-  for (size_t i = 0; i < (items ? b.n : 1); i++) {
-    cJSON *n = mcp_int(items ? b.ids[i] : id);
-    if (!n) goto nomem;
-    cJSON_AddItemToArray(ids, n);
-  }
-  res->structured = o;
-  o = NULL;
-  goto cleanup;
-nomem:
-  rc = mcp_fail(res, "out of memory (the rows were written)");
+  rc = result(name, items ? b.ids : &id, items ? b.n : 1, res);
 cleanup:
-  cJSON_Delete(o);
   batch_free(&b);
   free(vec);
   cJSON_free(meta);
@@ -168,8 +241,9 @@ const mcp_tool mcp_tool_insert = {
     "[{vector, id?, metadata?}, ...], up to 100000, written all-or-nothing in one transaction). "
     "Vectors must have the shard's dimension. Without an id a new one is assigned; an id that "
     "already has a live row is an error unless upsert is true. Metadata is a JSON object that "
-    "vector_search can filter on. Returns the ids. Text input needs a build with the memory "
-    "embedder and is refused otherwise.",
+    "vector_search can filter on. Returns the ids. Text ('text': a string or an array of "
+    "strings, with one shared 'metadata') goes to a text shard, made with vector_shard_create "
+    "and an 'embedder', which embeds it itself; plain shards take vectors only.",
     "{\"type\":\"object\",\"properties\":{"
     "\"shard\":{\"type\":\"string\",\"description\":\"Shard name\"},"
     "\"vector\":{\"type\":\"array\",\"items\":{\"type\":\"number\"},\"minItems\":1,"
@@ -184,8 +258,9 @@ const mcp_tool mcp_tool_insert = {
     "\"description\":\"A batch of vectors, inserted in one transaction\"},"
     "\"upsert\":{\"type\":\"boolean\",\"default\":false,"
     "\"description\":\"Replace rows whose id already exists\"},"
-    "\"text\":{\"type\":\"string\",\"description\":\"Text to embed (not available in this "
-    "build)\"}},"
+    "\"text\":{\"anyOf\":[{\"type\":\"string\"},{\"type\":\"array\",\"items\":{"
+    "\"type\":\"string\"},\"minItems\":1,\"maxItems\":100000}],"
+    "\"description\":\"Text (or texts) to embed into a text shard\"}},"
     "\"required\":[\"shard\"],\"additionalProperties\":false}",
     "{\"type\":\"object\",\"properties\":{"
     "\"shard\":{\"type\":\"string\"},\"count\":{\"type\":\"integer\"},"

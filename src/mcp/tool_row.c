@@ -7,6 +7,8 @@
 ** tombstone.  Deleting an id that has no live row is not an error: the
 ** state the caller asked for holds, and "deleted": false tells it nothing
 ** was there (a mistyped id shows up that way instead of as a failure).
+** In a text shard a row is a memory item or text, so delete goes through
+** the memory layer, which removes its text index row and statistics too.
 */
 #include <stdio.h>
 
@@ -91,9 +93,17 @@ static int del(mcp_server *srv, const cJSON *args, mcp_result *res) {
   const char *name;
   sv_shard *s;
   int64_t id;
+  mcp_open_shard *c;
   if ((rc = row_args(srv, args, &name, &s, &id, res)) != SV_OK) return rc;
-  rc = sv_delete(s, id);
-  if (rc != SV_OK && rc != SV_ENOTFOUND) return mcp_fail_sv(res, s, rc, "delete failed");
+  if ((rc = mcp_shard_entry(srv, name, &c, res)) != SV_OK) return rc;
+  if (c->emb_name[0]) {
+    if ((rc = mcp_text_get(srv, name, "shard", &c, res)) != SV_OK) return rc;
+    rc = sv_mem_delete(c->mem, id);
+    if (rc != SV_OK && rc != SV_ENOTFOUND) return mcp_fail_mem(res, c->mem, rc, "delete failed");
+  } else {
+    rc = sv_delete(s, id);
+    if (rc != SV_OK && rc != SV_ENOTFOUND) return mcp_fail_sv(res, s, rc, "delete failed");
+  }
   cJSON *o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)id) ||
       !cJSON_AddBoolToObject(o, "deleted", rc == SV_OK)) {

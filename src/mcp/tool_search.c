@@ -9,6 +9,13 @@
 ** this build only has the exact scan, so "auto" and "exact" are accepted
 ** and the result says which ran.  Approximate modes arrive with the HNSW
 ** index and are added to the accepted list then.
+**
+** A text query ('text' instead of 'vector') is embedded with the shard's
+** own embedder and then searched exactly like a vector, so threshold,
+** filter and metadata behave the same; each hit also carries its text.
+** Only text shards (textshard.c) take text: a plain shard, or one whose
+** embedder this server does not have, is a tool error, never a query in
+** some other vector space.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +35,8 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
   char *filter = NULL;
   sv_results r = {0, NULL};
   cJSON *o = NULL, *list;
+  mcp_open_shard *c = NULL;
 
-  if ((rc = mcp_refuse_text(args, "text", res)) != SV_OK) goto cleanup;
   if ((rc = mcp_arg_string(args, "shard", &name, res)) != SV_OK) goto cleanup;
   const cJSON *mode = mcp_arg(args, "mode");
   if (mode && (!cJSON_IsString(mode) || (strcmp(mode->valuestring, "auto") != 0 &&
@@ -40,18 +47,40 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   const cJSON *vector = mcp_arg(args, "vector");
-  if (!vector) {
-    rc = mcp_fail(res, "missing required argument 'vector'");
+  const cJSON *text = mcp_arg(args, "text");
+  if (!vector == !text) {
+    rc = mcp_fail(res, "pass either 'vector' or 'text' as the query, not %s",
+                  text ? "both" : "neither");
     goto cleanup;
   }
-  if ((rc = mcp_json_vector(vector, "argument 'vector'", &q, &dim, res)) != SV_OK) goto cleanup;
+  if (text && (!cJSON_IsString(text) || !text->valuestring[0])) {
+    rc = mcp_fail(res, "argument 'text' must be a non-empty string");
+    goto cleanup;
+  }
+  if (vector && (rc = mcp_json_vector(vector, "argument 'vector'", &q, &dim, res)) != SV_OK)
+    goto cleanup;
   if ((rc = mcp_arg_int(args, "k", 1, MAX_K, &k, &have_k, res)) != SV_OK) goto cleanup;
   if ((rc = mcp_arg_number(args, "threshold", &threshold, &have_t, res)) != SV_OK) goto cleanup;
   if ((rc = mcp_json_object_text(mcp_arg(args, "filter"), "argument 'filter'", &filter, res)) !=
       SV_OK)
     goto cleanup;
   if ((rc = mcp_arg_bool(args, "with_metadata", 1, &with_meta, res)) != SV_OK) goto cleanup;
-  if ((rc = mcp_shard_get(srv, name, &s, res)) != SV_OK) goto cleanup;
+  if (text) {
+    const char *t = text->valuestring;
+    if ((rc = mcp_text_get(srv, name, "shard", &c, res)) != SV_OK) goto cleanup;
+    dim = sv_embedder_dim(c->emb);
+    if (!(q = malloc((size_t)dim * sizeof *q))) {
+      rc = mcp_fail(res, "out of memory");
+      goto cleanup;
+    }
+    if ((rc = sv_embed(c->emb, &t, 1, q)) != SV_OK) {
+      rc = mcp_fail(res, "cannot embed the query: %s", sv_embedder_errmsg(c->emb));
+      goto cleanup;
+    }
+    s = c->shard;
+  } else if ((rc = mcp_shard_get(srv, name, &s, res)) != SV_OK) {
+    goto cleanup;
+  }
 
   sv_search_options so = {(uint32_t)k, have_t, (float)threshold, filter, with_meta};
   if ((rc = sv_search(s, q, dim, &so, &r)) != SV_OK) {
@@ -71,6 +100,12 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
         mcp_add(h, "score", mcp_float(r.hits[i].score)) != SV_OK ||
         (with_meta && mcp_add(h, "metadata", mcp_metadata(r.hits[i].metadata)) != SV_OK))
       goto nomem;
+    sv_mem_item it;
+    if (c && sv_mem_get(c->mem, (int64_t)r.hits[i].id, &it) == SV_OK) {
+      int ok = cJSON_AddStringToObject(h, "text", it.content) != NULL;
+      sv_mem_item_free(&it);
+      if (!ok) goto nomem;
+    }
   }
   res->structured = o;
   o = NULL;
@@ -92,8 +127,9 @@ const mcp_tool mcp_tool_search = {
     "product (higher is nearer) or l2 distance (lower is nearer). Optional threshold (cosine/dot: "
     "minimum score; l2: maximum distance) and metadata filter: an object of field conditions, "
     "all ANDed, e.g. {\"lang\":\"en\",\"year\":{\"$gte\":2020},\"tag\":{\"$in\":[\"a\",\"b\"]}} "
-    "(operators $eq $ne $lt $lte $gt $gte $in; fields \"a\" or \"a.b\"). Text queries need a "
-    "build with the memory embedder.",
+    "(operators $eq $ne $lt $lte $gt $gte $in; fields \"a\" or \"a.b\"). A 'text' query works "
+    "on text shards (made with vector_shard_create and an 'embedder'): it is embedded with the "
+    "shard's embedder and each hit carries its text.",
     "{\"type\":\"object\",\"properties\":{"
     "\"shard\":{\"type\":\"string\",\"description\":\"Shard name\"},"
     "\"vector\":{\"type\":\"array\",\"items\":{\"type\":\"number\"},\"minItems\":1,"
@@ -108,13 +144,14 @@ const mcp_tool mcp_tool_search = {
     "\"description\":\"Search method\"},"
     "\"with_metadata\":{\"type\":\"boolean\",\"default\":true,"
     "\"description\":\"Return each hit's metadata\"},"
-    "\"text\":{\"type\":\"string\",\"description\":\"Text query (not available in this build)\"}},"
+    "\"text\":{\"type\":\"string\",\"description\":\"Text query (text shards only)\"}},"
     "\"required\":[\"shard\"],\"additionalProperties\":false}",
     "{\"type\":\"object\",\"properties\":{"
     "\"shard\":{\"type\":\"string\"},\"mode\":{\"type\":\"string\"},"
     "\"count\":{\"type\":\"integer\"},\"results\":{\"type\":\"array\",\"items\":{"
     "\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"
-    "\"score\":{\"type\":\"number\"},\"metadata\":{\"type\":\"object\"}},"
+    "\"score\":{\"type\":\"number\"},\"metadata\":{\"type\":\"object\"},"
+    "\"text\":{\"type\":\"string\"}},"
     "\"required\":[\"id\",\"score\"]}}},"
     "\"required\":[\"shard\",\"mode\",\"count\",\"results\"]}",
     MCP_HINT_READ_ONLY | MCP_HINT_IDEMPOTENT,

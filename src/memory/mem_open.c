@@ -235,7 +235,7 @@ int sv_mem_open(const char *path, sv_embedder *e, int flags, sv_mem **out) {
   snprintf(m->err, sizeof m->err, "not an error");
   if (!path || !*path || !e)
     return sv__mem_fail(m, SV_EINVAL, "sv_mem_open: path and embedder are required");
-  if (flags & ~(SV_OPEN_CREATE | SV_OPEN_READONLY) ||
+  if (flags & ~(SV_OPEN_CREATE | SV_OPEN_READONLY | SV_OPEN_DURABLE) ||
       (flags & SV_OPEN_CREATE && flags & SV_OPEN_READONLY)) {
     return sv__mem_fail(m, SV_EINVAL, "sv_mem_open: invalid flags 0x%x", (unsigned)flags);
   }
@@ -266,6 +266,12 @@ int sv_mem_open(const char *path, sv_embedder *e, int flags, sv_mem **out) {
   if (!m->readonly) {
     /* WAL: readers never block the writer, several processes share a file. */
     sqlite3_exec(m->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+    /* SV_OPEN_DURABLE: fsync the WAL at every commit, as for a shard, so a
+    ** write has reached the disk when the call returns (the MCP server). */
+    if ((flags & SV_OPEN_DURABLE) &&
+        sqlite3_exec(m->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL) != SQLITE_OK)
+      return sv__mem_fail(m, SV_EIO, "'%s': cannot set synchronous=FULL: %s", path,
+                          sqlite3_errmsg(m->db));
   }
   return setup_schema(m, (flags & SV_OPEN_CREATE) != 0);
 }

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "sqlite_vector_mcp.h"
+#include "sqlite_vector_memory.h"
 #include "sv_test.h"
 
 static sv_mcp_server *srv;
@@ -157,8 +158,8 @@ static void test_tools(const char *dir) {
   CHECK(!err, "delete");
   cJSON_Delete(r);
   expect_tool_error("vector_insert", "{\"shard\":\"a\",\"vector\":[1,2]}", "dimension");
-  expect_tool_error("vector_insert", "{\"shard\":\"a\",\"text\":\"hi\"}",
-                    "text embedding is not available in this build");
+  expect_tool_error("vector_insert", "{\"shard\":\"a\",\"text\":\"hi\"}", "plain vector shard");
+  expect_tool_error("vector_search", "{\"shard\":\"a\",\"text\":\"hi\"}", "embedder\":\"hash-v1");
   expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"mode\":\"hnsw\"}",
                     "mode");
   expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"k\":1.5}", "'k'");
@@ -177,6 +178,135 @@ static void test_tools(const char *dir) {
   CHECK(!err && structured_num(r, "count") == 2 && structured_num(r, "deleted") == 1,
         "count unchanged by bad input");
   cJSON_Delete(r);
+}
+
+static const cJSON *sc(const cJSON *res, const char *key) {
+  return cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(res, "structuredContent"), key);
+}
+
+/* A custom embedder, to make a memory file this server cannot embed for. */
+static int other_embed(void *ctx, const char *const *texts, size_t n, float *out, uint32_t dim,
+                       char *err, size_t errcap) {
+  (void)ctx, (void)texts, (void)err, (void)errcap;
+  for (size_t i = 0; i < n * dim; i++) out[i] = (float)(i % dim == 0);
+  return 0;
+}
+
+/* Text shards, text insert and search, and the memory tools. */
+static void test_text_memory(const char *dir) {
+  int err;
+  char path[1024];
+  cJSON *r = call_tool("vector_shard_create",
+                       "{\"shard\":\"t\",\"embedder\":\"hash-v1\",\"dim\":256}", &err);
+  CHECK(!err && cJSON_IsTrue(sc(r, "created")) && structured_num(r, "dim") == 256, "text create");
+  cJSON_Delete(r);
+  r = call_tool("vector_shard_create", "{\"shard\":\"t\",\"embedder\":\"hash-v1\",\"dim\":256}",
+                &err);
+  CHECK(!err && cJSON_IsFalse(sc(r, "created")), "text create is idempotent");
+  cJSON_Delete(r);
+  expect_tool_error("vector_shard_create", "{\"shard\":\"t\",\"dim\":256}", "text shard");
+  expect_tool_error("vector_shard_create", "{\"shard\":\"a\",\"embedder\":\"hash-v1\"}",
+                    "plain vector shard");
+  expect_tool_error("vector_shard_create", "{\"shard\":\"u\",\"embedder\":\"bert\"}", "hash-v1");
+  r = call_tool("vector_insert",
+                "{\"shard\":\"t\",\"text\":[\"sqlite stores rows in btrees\",\"cats chase "
+                "mice at night\"],\"metadata\":{\"src\":\"doc\"}}",
+                &err);
+  CHECK(!err && structured_num(r, "count") == 2, "text insert");
+  cJSON_Delete(r);
+  r = call_tool("vector_search", "{\"shard\":\"t\",\"text\":\"cats and mice\",\"k\":1}", &err);
+  const cJSON *h = cJSON_GetArrayItem(sc(r, "results"), 0);
+  const cJSON *txt = cJSON_GetObjectItemCaseSensitive(h, "text");
+  CHECK(!err && cJSON_IsString(txt) && strstr(txt->valuestring, "cats"), "text search");
+  cJSON_Delete(r);
+  expect_tool_error("vector_insert", "{\"shard\":\"t\",\"vector\":[1]}", "text shard");
+  expect_tool_error("vector_insert", "{\"shard\":\"t\",\"text\":\"x\",\"id\":3}",
+                    "only 'metadata'");
+  expect_tool_error("vector_insert", "{\"shard\":\"t\",\"text\":[1]}", "text[0]");
+  expect_tool_error("vector_search", "{\"shard\":\"t\",\"text\":\"a\",\"vector\":[1]}", "either");
+  r = call_tool("vector_delete", "{\"shard\":\"t\",\"id\":1}", &err);
+  CHECK(!err && cJSON_IsTrue(sc(r, "deleted")), "text delete");
+  cJSON_Delete(r);
+  r = call_tool("vector_shard_stats", "{\"shard\":\"t\"}", &err);
+  CHECK(!err && structured_num(r, "count") == 1 && cJSON_IsString(sc(r, "embedder")), "text stats");
+  cJSON_Delete(r);
+
+  /* Another embedder's file: vectors only, text refused by name. */
+  sv_embedder *e = NULL;
+  sv_mem *m = NULL;
+  CHECK_RC(sv_embedder_custom("mine", "2", 8, other_embed, NULL, NULL, &e), SV_OK);
+  snprintf(path, sizeof path, "%s/data/other.shard", dir);
+  CHECK_RC(sv_mem_open(path, e, SV_OPEN_CREATE, &m), SV_OK);
+  const char *one = "hello";
+  CHECK_RC(sv_mem_add_texts(m, &one, 1, NULL, NULL), SV_OK);
+  sv_mem_close(m);
+  sv_embedder_free(e);
+  expect_tool_error("vector_search", "{\"shard\":\"other\",\"text\":\"hello\"}",
+                    "embedder mine version 2");
+  expect_tool_error("memory_find_patterns", "{\"memory\":\"other\",\"task\":\"x\"}",
+                    "embedder mine");
+  r = call_tool("vector_search", "{\"shard\":\"other\",\"vector\":[1,0,0,0,0,0,0,0]}", &err);
+  CHECK(!err && structured_num(r, "count") == 1, "vectors still work on it");
+  cJSON_Delete(r);
+
+  /* Memory tools on the default memory. */
+  expect_tool_error("memory_find_patterns", "{\"task\":\"x\"}", "no shard named 'memory'");
+  r = call_tool("memory_store_experience",
+                "{\"task\":\"fix flaky sqlite test\",\"success\":true,\"signals\":{"
+                "\"duration_ms\":1000,\"iterations\":1},\"items\":[{\"title\":\"Retry on "
+                "SQLITE_BUSY\",\"content\":\"Set a busy timeout before writing from two "
+                "connections\",\"domain\":\"sqlite\",\"tags\":[\"sqlite\",\"retry\"]}]}",
+                &err);
+  const cJSON *it0 = cJSON_GetArrayItem(sc(r, "items"), 0);
+  const cJSON *mid = cJSON_GetObjectItemCaseSensitive(it0, "id");
+  CHECK(!err && cJSON_IsTrue(sc(r, "created")) && cJSON_IsNumber(mid), "store experience");
+  int64_t item = cJSON_IsNumber(mid) ? (int64_t)mid->valuedouble : 0;
+  cJSON_Delete(r);
+  r = call_tool("memory_find_patterns", "{\"task\":\"sqlite busy timeout\",\"k\":2}", &err);
+  const cJSON *p0 = cJSON_GetArrayItem(sc(r, "patterns"), 0);
+  const cJSON *pid = cJSON_GetObjectItemCaseSensitive(p0, "id");
+  CHECK(!err && cJSON_IsNumber(pid) && (int64_t)pid->valuedouble == item, "find patterns");
+  cJSON_Delete(r);
+  char args[256];
+  snprintf(args, sizeof args, "{\"id\":%lld,\"success\":true}", (long long)item);
+  r = call_tool("memory_record_outcome", args, &err);
+  const cJSON *uses = cJSON_GetObjectItemCaseSensitive(sc(r, "item"), "uses");
+  CHECK(!err && cJSON_IsNumber(uses) && uses->valueint == 1, "record outcome");
+  cJSON_Delete(r);
+  expect_tool_error("memory_record_outcome", "{\"id\":999,\"success\":true}",
+                    "no memory item with id 999");
+  expect_tool_error("memory_record_outcome", "{\"id\":1,\"success\":1}", "true or false");
+  expect_tool_error("memory_store_experience",
+                    "{\"task\":\"t\",\"success\":true,\"items\":[{\"title\":\"x\"}]}",
+                    "no 'content'");
+  expect_tool_error("memory_store_experience",
+                    "{\"memory\":\"../x\",\"task\":\"t\",\"success\":true,\"items\":[{"
+                    "\"title\":\"x\",\"content\":\"y\"}]}",
+                    "invalid shard name");
+  expect_tool_error("memory_store_experience",
+                    "{\"memory\":\"a\",\"task\":\"t\",\"success\":true,\"items\":[{"
+                    "\"title\":\"x\",\"content\":\"y\"}]}",
+                    "plain vector shard");
+  r = call_tool("memory_consolidate", "{}", &err);
+  CHECK(!err && structured_num(r, "examined") >= 1, "consolidate");
+  cJSON_Delete(r);
+  expect_tool_error("memory_consolidate", "{\"dup_threshold\":2}", "dup_threshold");
+  r = call_tool("memory_synthesize_context",
+                "{\"task\":\"sqlite busy\",\"memories\":[\"memory\"],\"budget\":2000}", &err);
+  const cJSON *src = cJSON_GetArrayItem(sc(r, "sources"), 0);
+  const cJSON *sm = cJSON_GetObjectItemCaseSensitive(src, "memory");
+  const cJSON *text = sc(r, "text");
+  CHECK(!err && cJSON_IsString(sm) && strcmp(sm->valuestring, "memory") == 0 &&
+            cJSON_IsString(text) && strlen(text->valuestring) <= 2000 &&
+            strstr(text->valuestring, "busy"),
+        "synthesize context with provenance");
+  cJSON_Delete(r);
+  expect_tool_error("memory_synthesize_context", "{\"task\":\"x\",\"memories\":[\"memory\",\"t\"]}",
+                    "one embedder");
+  expect_tool_error("memory_synthesize_context", "{\"task\":\"x\",\"memories\":[\"/etc\"]}",
+                    "invalid shard name");
+  expect_tool_error("memory_synthesize_context", "{\"task\":\"x\",\"budget\":5}", "'budget'");
 }
 
 /* More shards than the handle cache holds: the least recently used are
@@ -238,6 +368,7 @@ int main(void) {
   CHECK_RC(sv_mcp_server_new(&o, &srv), SV_OK);
   test_protocol();
   test_tools(dir);
+  test_text_memory(dir);
   test_serve();
   test_many_shards();
   CHECK_RC(sv_mcp_server_free(srv), SV_OK);
@@ -247,6 +378,9 @@ int main(void) {
   int err;
   cJSON *r = call_tool("vector_shard_stats", "{\"shard\":\"a\"}", &err);
   CHECK(!err && structured_num(r, "count") == 2, "count after restart");
+  cJSON_Delete(r);
+  r = call_tool("memory_find_patterns", "{\"task\":\"sqlite busy timeout\"}", &err);
+  CHECK(!err && cJSON_GetArraySize(sc(r, "patterns")) == 1, "memory found after restart");
   cJSON_Delete(r);
   CHECK_RC(sv_mcp_server_free(srv), SV_OK);
 
