@@ -10,6 +10,8 @@
 **
 ** The data directory is --data DIR, else $SQLITE_VECTOR_MCP_DATA, else
 ** $XDG_DATA_HOME/sqlite-vector-mcp, else ~/.local/share/sqlite-vector-mcp.
+** Remote sync credentials come only from the command line
+** (--sync-identity, --sync-allow), so no tool call can choose them.
 ** Exit status: 0 at end of input or after SIGTERM/SIGINT/SIGHUP (the
 ** shards are closed cleanly), 1 when the server cannot start or the
 ** client's pipe breaks, 2 for a wrong command line.
@@ -28,11 +30,16 @@ static void usage(FILE *f) {
           "sqlite-vector-mcp %s — MCP server (JSON-RPC 2.0 over stdio) for sqlite-vector\n"
           "\n"
           "Usage: sqlite-vector-mcp [--data DIR] [--log-level LEVEL]\n"
+          "                         [--sync-identity DIR --sync-allow FP[,FP...]]\n"
           "\n"
           "  --data DIR         directory of the shards (created if missing); default\n"
           "                     $SQLITE_VECTOR_MCP_DATA, else $XDG_DATA_HOME/sqlite-vector-mcp,\n"
           "                     else ~/.local/share/sqlite-vector-mcp\n"
           "  --log-level LEVEL  off, error, warn (default), info or debug; logs go to stderr\n"
+          "  --sync-identity DIR  node.key/node.crt (sqlite-vector sync keygen) for\n"
+          "                     vector_sync_shard with remote peers\n"
+          "  --sync-allow FPS   comma-separated SHA-256 fingerprints of the peers it may\n"
+          "                     sync with (required with --sync-identity)\n"
           "  --version          print the version\n"
           "  --help             show this help\n",
           SV_VERSION_STRING);
@@ -82,7 +89,7 @@ static const char *opt_value(int argc, char **argv, int *i, const char *name, in
 }
 
 int main(int argc, char **argv) {
-  const char *data = NULL, *level_name = NULL;
+  const char *data = NULL, *level_name = NULL, *sync_id = NULL, *sync_allow = NULL;
   char dirbuf[4096];
   int level = SV_MCP_LOG_WARN, rc = 0;
   sv_mcp_server *srv = NULL;
@@ -104,6 +111,10 @@ int main(int argc, char **argv) {
       slot = &data;
     } else if ((v = opt_value(argc, argv, &i, "--log-level", &missing)) != NULL || missing) {
       slot = &level_name;
+    } else if ((v = opt_value(argc, argv, &i, "--sync-identity", &missing)) != NULL || missing) {
+      slot = &sync_id;
+    } else if ((v = opt_value(argc, argv, &i, "--sync-allow", &missing)) != NULL || missing) {
+      slot = &sync_allow;
     }
     if (!slot || missing || *slot) {
       fprintf(stderr, "sqlite-vector-mcp: %s option '%s' (see --help)\n",
@@ -147,7 +158,7 @@ int main(int argc, char **argv) {
       close(proto_fd);
     return 1;
   }
-  sv_mcp_options o = {data, level};
+  sv_mcp_options o = {data, level, sync_id, sync_allow};
   if (sv_mcp_server_new(&o, &srv) != SV_OK) {
     fprintf(stderr, "sqlite-vector-mcp: %s\n", sv_mcp_errmsg(srv));
     rc = 1;

@@ -42,11 +42,20 @@ typedef struct sv_mcp_options {
   ** parents, mode 0700, when missing.  Required. */
   const char *data_dir;
   int log_level; /* SV_MCP_LOG_*; 0 = off */
+  /* Credentials of vector_sync_shard with remote peers, fixed by whoever
+  ** starts the server and never taken from tool arguments: a directory with
+  ** node.key / node.crt (sqlite-vector sync keygen) and the comma-separated
+  ** SHA-256 fingerprints of the peers it may sync with.  Both or neither;
+  ** with neither, only local sync (two shards of the data directory) is
+  ** offered. */
+  const char *sync_identity;
+  const char *sync_allow;
 } sv_mcp_options;
 
 /* Build a server over opts->data_dir.  On failure *out is still set when
 ** possible (it carries the message) and must be freed with
-** sv_mcp_server_free(); SV_EINVAL for bad options, SV_EIO when the
+** sv_mcp_server_free(); SV_EINVAL for bad options (including a sync
+** identity without an allow list, or one that cannot be read), SV_EIO when the
 ** directory cannot be created or opened, SV_ENOMEM. */
 SV_API int sv_mcp_server_new(const sv_mcp_options *opts, sv_mcp_server **out);
 

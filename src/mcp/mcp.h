@@ -147,6 +147,8 @@ struct sv_mcp_server {
   mcp_open_shard open[MCP_MAX_OPEN_SHARDS];
   size_t nopen;
   uint64_t use_clock;
+  char *sync_identity; /* remote sync credentials (sv_mcp_options), or NULL */
+  char *sync_allow;
   char err[512];
 };
 /* Record a server-level error message; returns rc. */

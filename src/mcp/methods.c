@@ -33,7 +33,12 @@ static const char INSTRUCTIONS[] =
     "file each, fixed dimension and metric).  Create a shard with vector_shard_create, add "
     "vectors with vector_insert (single or batch, optional JSON metadata), query with "
     "vector_search (k nearest, optional threshold and metadata filter), and inspect with "
-    "vector_shard_stats and vector_get.  Every write is on disk when the call returns.";
+    "vector_shard_stats and vector_get; vector_sync_shard replicates a shard.  Text shards "
+    "(vector_shard_create with embedder hash-v1) take text instead of vectors.  Agent memory: "
+    "memory_find_patterns before a task, memory_store_experience after it, "
+    "memory_record_outcome when a pattern helped or not, memory_synthesize_context for a "
+    "prompt block, memory_consolidate now and then (default memory: \"memory\").  Every write "
+    "is on disk when the call returns.";
 
 static cJSON *m_initialize(mcp_server *srv, const cJSON *params, int *code, char *msg,
                            size_t size) {

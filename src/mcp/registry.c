@@ -3,9 +3,7 @@
 **
 ** TOOLS below is the one place that decides which tools the server offers,
 ** in the order tools/list shows them.  Each entry is an mcp_tool defined
-** in its own tool_*.c file.  Tools that need parts of the library this
-** build may not have (agent memory, sync) are added here the same way,
-** behind the feature macro their header provides.
+** in its own tool_*.c file.
 **
 ** Schemas are written as JSON text next to their handlers, where they are
 ** easy to read and keep in step; they are parsed once at start-up, and a
@@ -26,7 +24,7 @@
 static const mcp_tool *const TOOLS[] = {
     &mcp_tool_shard_create, &mcp_tool_insert,          &mcp_tool_search,      &mcp_tool_shard_stats,
     &mcp_tool_get,          &mcp_tool_delete,          &mcp_tool_mem_store,   &mcp_tool_mem_find,
-    &mcp_tool_mem_outcome,  &mcp_tool_mem_consolidate, &mcp_tool_mem_context,
+    &mcp_tool_mem_outcome,  &mcp_tool_mem_consolidate, &mcp_tool_mem_context, &mcp_tool_sync,
 };
 #define NTOOLS (sizeof TOOLS / sizeof TOOLS[0])
 

@@ -8,6 +8,11 @@
 ** error message, mirroring sv_shard_open(), so the caller always has
 ** something to read sv_mcp_errmsg() from.  Freeing closes every shard,
 ** which runs the library's final checkpoint.
+**
+** Remote sync credentials are checked here, once: the identity directory
+** must hold a readable certificate (its fingerprint is logged) and come
+** with an allow list, so a misconfigured server fails at start-up rather
+** than at an agent's first sync.
 */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +21,7 @@
 #include <strings.h>
 
 #include "mcp/mcp.h"
+#include "sqlite_vector_sync.h"
 
 int mcp_server_fail(mcp_server *srv, int rc, const char *fmt, ...) {
   va_list ap;
@@ -30,6 +36,26 @@ int mcp_version_at_least(const mcp_server *srv, const char *version) {
   ** initialize the server answers as its latest revision. */
   const char *p = srv->protocol[0] ? srv->protocol : MCP_LATEST_VERSION;
   return strcmp(p, version) >= 0;
+}
+
+/* Keep and check the remote sync credentials. */
+static int sync_config(mcp_server *srv, const sv_mcp_options *opts) {
+  char fp[65], err[256];
+  int have_id = opts->sync_identity && *opts->sync_identity;
+  int have_allow = opts->sync_allow && *opts->sync_allow;
+  if (!have_id && !have_allow) return SV_OK;
+  if (!have_id || !have_allow)
+    return mcp_server_fail(srv, SV_EINVAL,
+                           "remote sync needs both a sync identity directory and a sync allow "
+                           "list (--sync-identity DIR --sync-allow FP[,FP...])");
+  if (sv_sync_fingerprint(opts->sync_identity, fp, err, sizeof err) != SV_OK)
+    return mcp_server_fail(srv, SV_EINVAL, "sync identity '%s': %s", opts->sync_identity, err);
+  srv->sync_identity = strdup(opts->sync_identity);
+  srv->sync_allow = strdup(opts->sync_allow);
+  if (!srv->sync_identity || !srv->sync_allow)
+    return mcp_server_fail(srv, SV_ENOMEM, "out of memory");
+  mcp_log(srv, SV_MCP_LOG_INFO, "remote sync as %s", fp);
+  return SV_OK;
 }
 
 int sv_mcp_server_new(const sv_mcp_options *opts, sv_mcp_server **out) {
@@ -49,6 +75,7 @@ int sv_mcp_server_new(const sv_mcp_options *opts, sv_mcp_server **out) {
     goto cleanup;
   }
   srv->log_level = opts->log_level;
+  if ((rc = sync_config(srv, opts)) != SV_OK) goto cleanup;
   if ((rc = mcp_registry_init(srv)) != SV_OK) goto cleanup;
   if ((rc = mcp_datadir_open(srv, opts->data_dir)) != SV_OK) goto cleanup;
   mcp_log(srv, SV_MCP_LOG_INFO, "data directory %s, %zu tools", srv->data_dir, srv->ntools);
@@ -66,6 +93,8 @@ int sv_mcp_server_free(sv_mcp_server *srv) {
   if (!srv) return SV_OK;
   mcp_datadir_close(srv, &rc);
   mcp_registry_free(srv);
+  free(srv->sync_identity);
+  free(srv->sync_allow);
   free(srv);
   return rc;
 }

@@ -17,6 +17,7 @@
 
 #include "sqlite_vector_mcp.h"
 #include "sqlite_vector_memory.h"
+#include "sqlite_vector_sync.h"
 #include "sv_test.h"
 
 static sv_mcp_server *srv;
@@ -309,6 +310,66 @@ static void test_text_memory(const char *dir) {
   expect_tool_error("memory_synthesize_context", "{\"task\":\"x\",\"budget\":5}", "'budget'");
 }
 
+/* vector_sync_shard between two shards of the data directory. */
+static void test_sync(void) {
+  int err;
+  cJSON_Delete(call_tool("vector_shard_create", "{\"shard\":\"s1\",\"dim\":2}", &err));
+  cJSON_Delete(call_tool("vector_shard_create", "{\"shard\":\"s2\",\"dim\":2}", &err));
+  cJSON_Delete(call_tool("vector_shard_create", "{\"shard\":\"s3\",\"dim\":3}", &err));
+  cJSON_Delete(call_tool("vector_insert",
+                         "{\"shard\":\"s1\",\"items\":[{\"vector\":[1,0],\"id\":1},"
+                         "{\"vector\":[0,1],\"id\":2}]}",
+                         &err));
+  cJSON_Delete(call_tool("vector_insert", "{\"shard\":\"s2\",\"vector\":[1,1],\"id\":3}", &err));
+  cJSON *r = call_tool("vector_sync_shard", "{\"shard\":\"s1\",\"peer_shard\":\"s2\"}", &err);
+  CHECK(!err && structured_num(r, "rows_sent") == 2 && structured_num(r, "rows_applied") == 1 &&
+            structured_num(r, "count") == 3,
+        "local sync both ways");
+  cJSON_Delete(r);
+  r = call_tool("vector_shard_stats", "{\"shard\":\"s2\"}", &err);
+  CHECK(!err && structured_num(r, "count") == 3, "the peer has every row");
+  cJSON_Delete(r);
+  cJSON_Delete(call_tool("vector_delete", "{\"shard\":\"s2\",\"id\":1}", &err));
+  r = call_tool("vector_sync_shard",
+                "{\"shard\":\"s1\",\"peer_shard\":\"s2\",\"direction\":\"pull\"}", &err);
+  CHECK(!err && structured_num(r, "rows_sent") == 0 && structured_num(r, "count") == 2,
+        "pull brings the delete");
+  cJSON_Delete(r);
+  expect_tool_error("vector_sync_shard", "{\"shard\":\"s1\",\"peer_shard\":\"s3\"}", "sync failed");
+  expect_tool_error("vector_sync_shard", "{\"shard\":\"s1\",\"peer_shard\":\"s1\"}", "another");
+  expect_tool_error("vector_sync_shard", "{\"shard\":\"s1\",\"peer_shard\":\"../s2\"}",
+                    "invalid shard name");
+  expect_tool_error("vector_sync_shard", "{\"shard\":\"s1\",\"peer_shard\":\"t\"}", "text shard");
+  expect_tool_error("vector_sync_shard", "{\"shard\":\"s1\",\"peer\":\"127.0.0.1:9\"}",
+                    "not configured");
+  expect_tool_error("vector_sync_shard", "{\"shard\":\"s1\",\"peer\":\"nohost\"}", "host:port");
+  expect_tool_error("vector_sync_shard",
+                    "{\"shard\":\"s1\",\"peer_shard\":\"s2\",\"peer\":\"a:1\"}", "either");
+  expect_tool_error("vector_sync_shard",
+                    "{\"shard\":\"s1\",\"peer_shard\":\"s2\",\"direction\":\"up\"}", "direction");
+  r = call_tool("vector_shard_stats", "{\"shard\":\"s1\"}", &err);
+  CHECK(!err && structured_num(r, "count") == 2, "refused syncs changed nothing");
+  cJSON_Delete(r);
+}
+
+/* Remote sync credentials are checked when the server is built. */
+static void test_sync_config(const char *dir, const char *data) {
+  char id[700], fp[65], msg[256];
+  sv_mcp_server *s = NULL;
+  snprintf(id, sizeof id, "%s/identity", dir);
+  CHECK_RC(sv_sync_keygen(id, fp, msg, sizeof msg), SV_OK);
+  sv_mcp_options only_id = {data, 0, id, NULL};
+  CHECK_RC(sv_mcp_server_new(&only_id, &s), SV_EINVAL);
+  CHECK(strstr(sv_mcp_errmsg(s), "--sync-allow") != NULL, "%s", sv_mcp_errmsg(s));
+  sv_mcp_server_free(s);
+  sv_mcp_options missing = {data, 0, "/nonexistent/identity", fp};
+  CHECK_RC(sv_mcp_server_new(&missing, &s), SV_EINVAL);
+  sv_mcp_server_free(s);
+  sv_mcp_options good = {data, 0, id, fp};
+  CHECK_RC(sv_mcp_server_new(&good, &s), SV_OK);
+  sv_mcp_server_free(s);
+}
+
 /* More shards than the handle cache holds: the least recently used are
 ** closed and reopened on demand, and every shard keeps its rows. */
 static void test_many_shards(void) {
@@ -364,11 +425,12 @@ int main(void) {
   if (system(data) != 0) return 1;
   snprintf(data, sizeof data, "%s/data", dir);
 
-  sv_mcp_options o = {data, SV_MCP_LOG_OFF};
+  sv_mcp_options o = {data, SV_MCP_LOG_OFF, NULL, NULL};
   CHECK_RC(sv_mcp_server_new(&o, &srv), SV_OK);
   test_protocol();
   test_tools(dir);
   test_text_memory(dir);
+  test_sync();
   test_serve();
   test_many_shards();
   CHECK_RC(sv_mcp_server_free(srv), SV_OK);
@@ -385,14 +447,15 @@ int main(void) {
   CHECK_RC(sv_mcp_server_free(srv), SV_OK);
 
   sv_mcp_server *bad = NULL;
-  sv_mcp_options none = {NULL, 0};
+  sv_mcp_options none = {NULL, 0, NULL, NULL};
   CHECK_RC(sv_mcp_server_new(&none, &bad), SV_EINVAL);
   CHECK(strstr(sv_mcp_errmsg(bad), "data directory") != NULL, "%s", sv_mcp_errmsg(bad));
   sv_mcp_server_free(bad);
-  sv_mcp_options badlvl = {data, 9};
+  sv_mcp_options badlvl = {data, 9, NULL, NULL};
   CHECK_RC(sv_mcp_server_new(&badlvl, &bad), SV_EINVAL);
   sv_mcp_server_free(bad);
   int lvl;
+  test_sync_config(dir, data);
   CHECK_RC(sv_mcp_log_level_parse("debug", &lvl), SV_OK);
   CHECK_RC(sv_mcp_log_level_parse("loud", &lvl), SV_EINVAL);
 
