@@ -163,13 +163,14 @@ cleanup:
   "\"memory\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$\"," \
   "\"default\":\"memory\",\"description\":\"Memory name (a text shard of the data directory)\"}"
 
-#define ITEM_SCHEMA                                                                                \
-  "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"                            \
-  "\"title\":{\"type\":\"string\"},\"description\":{\"type\":\"string\"},"                         \
-  "\"content\":{\"type\":\"string\"},\"outcome\":{\"type\":\"string\"},"                           \
-  "\"domain\":{\"type\":\"string\"},\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}" \
-  ","                                                                                              \
-  "\"uses\":{\"type\":\"integer\"},\"successes\":{\"type\":\"integer\"},"                          \
+#define ITEM_SCHEMA                                                                               \
+  "{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"integer\"},"                           \
+  "\"title\":{\"type\":\"string\"},\"description\":{\"type\":[\"string\",\"null\"]},"             \
+  "\"content\":{\"type\":\"string\"},\"outcome\":{\"type\":\"string\"},"                          \
+  "\"domain\":{\"type\":[\"string\",\"null\"]},\"source_task\":{\"type\":[\"string\",\"null\"]}," \
+  "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}"                                 \
+  ","                                                                                             \
+  "\"uses\":{\"type\":\"integer\"},\"successes\":{\"type\":\"integer\"},"                         \
   "\"reliability\":{\"type\":\"number\"}},\"required\":[\"id\",\"title\",\"content\"]}"
 
 const mcp_tool mcp_tool_mem_store = {

@@ -6,8 +6,10 @@
 //
 // The SDK client (@modelcontextprotocol/sdk, pinned in package-lock.json) is what agents
 // use, so the scenario goes through it: schemas, a full create/insert/search/stats/delete
-// session, input validation, shard-name attacks, and a restart that must find the data
-// again.  The SDK silently drops stdout lines that are not JSON-RPC, so protocol errors
+// session, input validation, shard-name attacks, text shards (text insert and search),
+// the memory tools (store, find, outcome, consolidate, context across memories), sync of
+// two shards through the tool and with a remote `sqlite-vector sync serve` on loopback,
+// and a restart that must find the data (and the memory) again.  The SDK silently drops stdout lines that are not JSON-RPC, so protocol errors
 // and stdout purity are checked with a raw child process whose every stdout line must
 // parse.  The inspector CLI lists the tools once.  Every check counts; the last line is
 // "N passed, N failed" for scripts/test.sh.
@@ -36,6 +38,10 @@ function check(name, cond, detail) {
 function section(name) {
   console.log(`-- ${name}`);
 }
+
+const TOOL_NAMES = ['memory_consolidate', 'memory_find_patterns', 'memory_record_outcome',
+  'memory_store_experience', 'memory_synthesize_context', 'vector_delete', 'vector_get',
+  'vector_insert', 'vector_search', 'vector_shard_create', 'vector_shard_stats', 'vector_sync_shard'];
 
 const tmpRoot = fs.mkdtempSync(path.join(process.env.SV_TEST_TMP || os.tmpdir(), 'svmcp-'));
 
@@ -84,8 +90,7 @@ async function schemaChecks(client) {
   section('tools/list and schemas');
   const { tools } = await client.listTools();
   const names = tools.map((t) => t.name).sort();
-  const want = ['vector_delete', 'vector_get', 'vector_insert', 'vector_search',
-    'vector_shard_create', 'vector_shard_stats'];
+  const want = TOOL_NAMES;
   check('tools/list names', JSON.stringify(names) === JSON.stringify(want), names);
   const ajv = new Ajv2020({ strict: true, allErrors: true });
   for (const t of tools) {
@@ -190,9 +195,9 @@ async function scenario(client, dataDir) {
     ['wrong dimension', 'vector_insert', { shard: 'notes', vector: [1, 2, 3] }, /dimension/],
     ['wrong dimension in a batch', 'vector_insert', { shard: 'notes', items: [{ vector: vecs[0] }, { vector: [1, 2] }] }, /items\[1\]/],
     ['batch dim mismatch with shard', 'vector_insert', { shard: 'notes', items: [{ vector: [1, 2] }, { vector: [3, 4] }] }, /dimension/],
-    ['text insert', 'vector_insert', { shard: 'notes', text: 'hello world' }, /text embedding is not available in this build/],
-    ['text in an item', 'vector_insert', { shard: 'notes', items: [{ text: 'hi', vector: vecs[0] }] }, /text embedding is not available/],
-    ['text search', 'vector_search', { shard: 'notes', text: 'hello' }, /text embedding is not available in this build/],
+    ['text into a plain shard', 'vector_insert', { shard: 'notes', text: 'hello world' }, /plain vector shard.*"embedder":"hash-v1"/],
+    ['text in an item', 'vector_insert', { shard: 'notes', items: [{ text: 'hi', vector: vecs[0] }] }, /send texts as 'text'/],
+    ['text search on a plain shard', 'vector_search', { shard: 'notes', text: 'hello' }, /plain vector shard/],
     ['vector and items', 'vector_insert', { shard: 'notes', vector: vecs[0], items: [{ vector: vecs[1] }] }, /either/],
     ['neither vector nor items', 'vector_insert', { shard: 'notes' }, /either/],
     ['string component', 'vector_insert', { shard: 'notes', vector: [1, 2, 3, 4, 5, 6, 7, '8'] }, /\[7\]/],
@@ -215,7 +220,7 @@ async function scenario(client, dataDir) {
     ['filter not an object', 'vector_search', { shard: 'notes', vector: vecs[0], filter: 'i > 3' }, /filter/],
     ['unknown mode', 'vector_search', { shard: 'notes', vector: vecs[0], mode: 'hnsw' }, /mode/],
     ['search wrong dimension', 'vector_search', { shard: 'notes', vector: [1, 2] }, /dimension/],
-    ['search without vector', 'vector_search', { shard: 'notes' }, /vector/],
+    ['search without vector', 'vector_search', { shard: 'notes' }, /either 'vector' or 'text'/],
     ['get missing id', 'vector_get', { shard: 'notes', id: 999999 }, /no live row/],
     ['get id as string', 'vector_get', { shard: 'notes', id: '1' }, /integer id/],
     ['stats unknown argument', 'vector_shard_stats', { shard: 'notes', verbose: true }, /unknown argument/],
@@ -302,6 +307,195 @@ async function scenario(client, dataDir) {
   return { vecs, ids };
 }
 
+async function textAndMemory(client) {
+  section('text shards: text insert and text search');
+  let r = await call(client, 'vector_shard_create', { shard: 'docs', embedder: 'hash-v1' });
+  check('text shard created', !r.isError && r.structuredContent.created === true &&
+    r.structuredContent.dim === 1024 && r.structuredContent.embedder === 'hash-v1', r.structuredContent);
+  const docs = ['SQLite keeps each table in a B-tree', 'Cats chase mice in the barn at night',
+    'QUIC runs over UDP with TLS 1.3', 'Vectors are compared by cosine similarity'];
+  r = await call(client, 'vector_insert', { shard: 'docs', text: docs, metadata: { src: 'doc' } });
+  check('text batch insert', !r.isError && r.structuredContent.count === 4, r);
+  r = await call(client, 'vector_insert', { shard: 'docs', text: 'A single note about B-tree pages' });
+  check('single text insert', !r.isError && r.structuredContent.count === 1, r);
+  r = await call(client, 'vector_search', { shard: 'docs', text: 'mice and cats', k: 2 });
+  const top = r.structuredContent?.results?.[0];
+  check('text search finds the text', !r.isError && /Cats chase mice/.test(top?.text) && top.metadata.src === 'doc', r.structuredContent);
+  r = await call(client, 'vector_search', { shard: 'docs', text: 'btree', k: 5, filter: { src: 'doc' } });
+  check('text search with a filter', !r.isError && r.structuredContent.results.every((h) => h.metadata.src === 'doc'), r.structuredContent);
+  let st = await stats(client, 'docs');
+  check('stats names the embedder', st.count === 5 && st.embedder === 'hash-v1', st);
+  const textBad = [
+    ['vector into a text shard', 'vector_insert', { shard: 'docs', vector: [1, 2, 3] }, /text shard \(embedder hash-v1\)/],
+    ['text with an id', 'vector_insert', { shard: 'docs', text: 'x', id: 5 }, /only 'metadata'/],
+    ['text not a string', 'vector_insert', { shard: 'docs', text: [1] }, /text\[0\]/],
+    ['query with both', 'vector_search', { shard: 'docs', text: 'x', vector: [1] }, /either/],
+    ['only stopwords', 'vector_search', { shard: 'docs', text: 'the of and' }, /no direction|indexable/],
+    ['unknown embedder', 'vector_shard_create', { shard: 'x2', embedder: 'bert' }, /hash-v1/],
+    ['text shard over a plain one', 'vector_shard_create', { shard: 'notes', embedder: 'hash-v1' }, /plain vector shard/],
+    ['plain shard over a text one', 'vector_shard_create', { shard: 'docs', dim: 1024 }, /text shard/],
+    ['text shard of another dim', 'vector_shard_create', { shard: 'docs', embedder: 'hash-v1', dim: 256 }, /dim 1024/],
+  ];
+  for (const [name, tool, args, re] of textBad) {
+    r = await call(client, tool, args);
+    check(`refused: ${name}`, r.isError === true && re.test(textOf(r)), textOf(r));
+  }
+  st = await stats(client, 'docs');
+  check('text shard unchanged by bad input', st.count === 5, st);
+
+  section('memory: store, find, outcome, consolidate, context');
+  r = await call(client, 'memory_find_patterns', { task: 'anything' });
+  check('no memory yet is a clear error', r.isError && /no shard named 'memory'/.test(textOf(r)), textOf(r));
+  r = await call(client, 'memory_store_experience', {
+    task: 'Fix the flaky SQLite test that fails with SQLITE_BUSY', success: true,
+    signals: { duration_ms: 20000, tokens: 3000, iterations: 2 },
+    items: [
+      { title: 'Set a busy timeout', description: 'Two connections writing need a busy timeout', content: 'Call sqlite3_busy_timeout(db, 5000) on every connection that writes', domain: 'sqlite', tags: ['sqlite', 'locking'] },
+      { title: 'Use WAL mode', content: 'journal_mode=WAL lets readers run while one connection writes', domain: 'sqlite' },
+    ],
+  });
+  const stored = r.structuredContent;
+  check('store experience creates the default memory', !r.isError && stored.memory === 'memory' && stored.created === true &&
+    stored.items.length === 2 && stored.items.every((i) => i.action === 'stored'), stored);
+  r = await call(client, 'memory_store_experience', {
+    memory: 'team', task: 'Deploy the web app', success: false,
+    items: [{ title: 'Check the port before deploy', content: 'The deploy failed because port 8080 was taken; check with ss -ltn', domain: 'web' }],
+  });
+  check('store into a named memory', !r.isError && r.structuredContent.memory === 'team', r);
+  r = await call(client, 'memory_find_patterns', { task: 'SQLITE_BUSY errors when two connections write', k: 2 });
+  const pats = r.structuredContent?.patterns || [];
+  check('find patterns: the busy-timeout lesson first', !r.isError && pats[0]?.id === stored.items[0].id &&
+    pats[0].item.title === 'Set a busy timeout', r.structuredContent);
+  r = await call(client, 'memory_find_patterns', { task: 'sqlite locking', domain: 'web' });
+  check('find patterns: domain filter', !r.isError && r.structuredContent.patterns.length === 0, r.structuredContent);
+  const rel0 = pats[0]?.item?.reliability;
+  r = await call(client, 'memory_record_outcome', { id: stored.items[0].id, success: true });
+  check('record outcome', !r.isError && r.structuredContent.item.uses === 1 && r.structuredContent.item.successes === 1 &&
+    r.structuredContent.item.reliability > rel0, r.structuredContent);
+  r = await call(client, 'memory_store_experience', {
+    task: 'Fix the flaky SQLite test again', success: true,
+    items: [{ title: 'Set a busy timeout', description: 'Two connections writing need a busy timeout', content: 'Call sqlite3_busy_timeout(db, 5000) on every connection that writes', domain: 'sqlite', tags: ['sqlite', 'locking'] }],
+  });
+  check('a repeated lesson is merged', !r.isError && r.structuredContent.items[0].action === 'merged' &&
+    r.structuredContent.items[0].id === stored.items[0].id, r.structuredContent);
+  r = await call(client, 'memory_consolidate', {});
+  check('consolidate', !r.isError && r.structuredContent.examined >= 2 && Array.isArray(r.structuredContent.actions), r.structuredContent);
+  r = await call(client, 'memory_synthesize_context', { task: 'sqlite busy when deploying the web app', memories: ['memory', 'team'], budget: 600 });
+  const ctx = r.structuredContent;
+  check('synthesize context across memories with provenance', !r.isError && ctx.text.length <= 600 && ctx.bytes <= 600 &&
+    ctx.sources.length >= 2 && ctx.sources.some((x) => x.memory === 'team') && ctx.sources.some((x) => x.memory === 'memory') &&
+    ctx.sources.every((x) => Number.isInteger(x.id)), ctx);
+  r = await call(client, 'memory_synthesize_context', { task: 'sqlite', budget: 100 });
+  check('context keeps to a small budget', !r.isError && Buffer.byteLength(r.structuredContent.text) <= 100, r.structuredContent);
+  const memBad = [
+    ['unknown item id', 'memory_record_outcome', { id: 987654, success: true }, /no memory item with id 987654/],
+    ['outcome not boolean', 'memory_record_outcome', { id: 1, success: 'yes' }, /true or false/],
+    ['memory name with a slash', 'memory_find_patterns', { memory: '../etc', task: 'x' }, /invalid shard name/],
+    ['absolute memory name', 'memory_store_experience', { memory: '/tmp/m', task: 't', success: true, items: [{ title: 'a', content: 'b' }] }, /invalid shard name/],
+    ['plain shard as memory', 'memory_find_patterns', { memory: 'notes', task: 'x' }, /plain vector shard/],
+    ['item without content', 'memory_store_experience', { task: 't', success: true, items: [{ title: 'a' }] }, /no 'content'/],
+    ['too many items', 'memory_store_experience', { task: 't', success: true, items: Array(17).fill({ title: 'a', content: 'b' }) }, /1 to 16/],
+    ['tags not strings', 'memory_store_experience', { task: 't', success: true, items: [{ title: 'a', content: 'b', tags: [1] }] }, /tags/],
+    ['unknown signal', 'memory_store_experience', { task: 't', success: true, items: [{ title: 'a', content: 'b' }], signals: { speed: 1 } }, /unknown key 'speed'/],
+    ['context bad name', 'memory_synthesize_context', { task: 'x', memories: ['ok', 'a/b'] }, /invalid shard name|no shard named 'ok'/],
+    ['context missing memory', 'memory_synthesize_context', { task: 'x', memories: ['memory', 'nothere'] }, /no shard named 'nothere'/],
+    ['context of mixed embedders', 'memory_synthesize_context', { task: 'x', memories: ['memory', 'notes'] }, /plain vector shard/],
+    ['context budget too small', 'memory_synthesize_context', { task: 'x', budget: 10 }, /'budget'/],
+    ['consolidate bad threshold', 'memory_consolidate', { dup_threshold: 1.5 }, /dup_threshold/],
+  ];
+  const before = (await call(client, 'vector_shard_stats', { shard: 'memory' })).structuredContent;
+  for (const [name, tool, args, re] of memBad) {
+    r = await call(client, tool, args);
+    check(`refused: ${name}`, r.isError === true && re.test(textOf(r)), textOf(r));
+  }
+  const after = (await call(client, 'vector_shard_stats', { shard: 'memory' })).structuredContent;
+  check('memory unchanged by bad input', after.count === before.count && after.version === before.version, { before, after });
+  return { busyId: stored.items[0].id };
+}
+
+async function syncShards(client) {
+  section('sync two shards of the data directory');
+  await call(client, 'vector_shard_create', { shard: 'left', dim: 4 });
+  await call(client, 'vector_shard_create', { shard: 'right', dim: 4 });
+  await call(client, 'vector_insert', { shard: 'left', items: [1, 2, 3].map((i) => ({ vector: unitVector(4, i), id: i, metadata: { side: 'left' } })) });
+  await call(client, 'vector_insert', { shard: 'right', items: [{ vector: unitVector(4, 9), id: 9 }] });
+  let r = await call(client, 'vector_sync_shard', { shard: 'left', peer_shard: 'right' });
+  check('sync both ways', !r.isError && r.structuredContent.transport === 'local' && r.structuredContent.rows_sent === 3 &&
+    r.structuredContent.rows_applied === 1 && r.structuredContent.count === 4, r.structuredContent);
+  let s = await stats(client, 'right');
+  check('the peer shard has every row', s.count === 4, s);
+  r = await call(client, 'vector_search', { shard: 'right', vector: unitVector(4, 2), k: 1 });
+  check('a synced row is searchable with its metadata', r.structuredContent?.results?.[0]?.id === 2 &&
+    r.structuredContent.results[0].metadata.side === 'left', r.structuredContent);
+  await call(client, 'vector_delete', { shard: 'right', id: 1 });
+  r = await call(client, 'vector_sync_shard', { shard: 'left', peer_shard: 'right', direction: 'push' });
+  check('push sends nothing new and takes nothing', !r.isError && r.structuredContent.rows_received === 0 && r.structuredContent.count === 4, r.structuredContent);
+  r = await call(client, 'vector_sync_shard', { shard: 'left', peer_shard: 'right', direction: 'pull' });
+  check('pull brings the delete', !r.isError && r.structuredContent.count === 3, r.structuredContent);
+  const syncBad = [
+    ['peer of another dimension', { shard: 'left', peer_shard: 'notes' }, /sync failed/],
+    ['peer is itself', { shard: 'left', peer_shard: 'left' }, /another shard/],
+    ['peer name escapes', { shard: 'left', peer_shard: '../right' }, /invalid shard name/],
+    ['text shard', { shard: 'docs', peer_shard: 'left' }, /text shard/],
+    ['remote without credentials', { shard: 'left', peer: '127.0.0.1:9' }, /not configured.*--sync-identity/],
+    ['both peers', { shard: 'left', peer: '127.0.0.1:9', peer_shard: 'right' }, /either/],
+    ['bad direction', { shard: 'left', peer_shard: 'right', direction: 'sideways' }, /direction/],
+    ['no such peer', { shard: 'left', peer_shard: 'nowhere' }, /no shard named 'nowhere'/],
+  ];
+  for (const [name, args, re] of syncBad) {
+    r = await call(client, 'vector_sync_shard', args);
+    check(`refused: sync ${name}`, r.isError === true && re.test(textOf(r)), textOf(r));
+  }
+  s = await stats(client, 'left');
+  check('refused syncs changed nothing', s.count === 3, s);
+}
+
+// A remote peer on loopback: `sqlite-vector sync serve` with its own identity,
+// and the MCP server started with --sync-identity / --sync-allow.
+async function remoteSync(server, dataDir) {
+  const cli = path.join(path.dirname(server), 'sqlite-vector');
+  if (!fs.existsSync(cli)) {
+    console.log('-- remote sync skipped (no sqlite-vector CLI next to the server)');
+    return;
+  }
+  section('sync with a remote peer over QUIC on loopback');
+  const dir = path.join(tmpRoot, 'remote');
+  fs.mkdirSync(dir, { recursive: true });
+  const keygen = (name) => JSON.parse(spawnSync(cli, ['sync', 'keygen', path.join(dir, name), '--json'], { encoding: 'utf8' }).stdout).fingerprint;
+  const fpMcp = keygen('mcp-id');
+  const fpPeer = keygen('peer-id');
+  const peerShard = path.join(dir, 'peer.shard');
+  spawnSync(cli, ['create', peerShard, '--dim', '8'], { encoding: 'utf8' });
+  const serve = spawn(cli, ['sync', 'serve', peerShard, '--listen', '127.0.0.1:0', '--identity', path.join(dir, 'peer-id'),
+    '--allow', fpMcp, '--sessions', '1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const address = await new Promise((resolve) => {
+    let buf = '';
+    serve.stdout.on('data', (d) => {
+      buf += d;
+      const line = buf.split('\n')[0];
+      if (buf.includes('\n')) resolve(JSON.parse(line).address);
+    });
+    serve.on('close', () => resolve(null));
+  });
+  check('sync serve listens', typeof address === 'string', address);
+  const bad = spawnSync(server, ['--data', dataDir, '--sync-identity', path.join(dir, 'mcp-id')], { input: '', encoding: 'utf8' });
+  check('an identity without an allow list stops the server', bad.status === 1 && /--sync-allow/.test(bad.stderr), bad.stderr);
+  const client = await connect(server, ['--data', dataDir, '--sync-identity', path.join(dir, 'mcp-id'), '--sync-allow', fpPeer]);
+  const r = await call(client, 'vector_sync_shard', { shard: 'notes', peer: address, direction: 'push' });
+  check('push to the remote peer', !r.isError && r.structuredContent.transport === 'quic' &&
+    r.structuredContent.rows_sent >= 49 && r.structuredContent.peer_fingerprint === fpPeer, r.structuredContent || textOf(r));
+  await client.close();
+  await new Promise((resolve) => (serve.exitCode !== null ? resolve() : serve.on('close', resolve)));
+  const st = spawnSync(cli, ['stats', peerShard, '--json'], { encoding: 'utf8' });
+  let count = -1;
+  try {
+    count = JSON.parse(st.stdout).count;
+  } catch {
+    /* reported below */
+  }
+  check('the remote shard received the live rows', count === 49, st.stdout);
+}
+
 async function restart(server, dataDir, state) {
   section('restart and find the data again');
   const client = await connect(server, ['--data', dataDir]);
@@ -312,6 +506,13 @@ async function restart(server, dataDir, state) {
   check('search after restart', top?.id === state.ids[12] && top.metadata.tag === 't12', top);
   const g = await call(client, 'vector_get', { shard: 'notes', id: state.ids[7] });
   check('upsert survived the restart', g.structuredContent?.metadata?.tag === 'changed');
+  const m = await call(client, 'memory_find_patterns', { task: 'SQLITE_BUSY when two connections write' });
+  const p = m.structuredContent?.patterns?.[0];
+  check('memory found again after restart', p?.id === state.busyId && p.item.uses === 1 && p.item.evidence >= 2, p);
+  const t = await call(client, 'vector_search', { shard: 'docs', text: 'cats in the barn', k: 1 });
+  check('text shard searchable after restart', /Cats chase mice/.test(t.structuredContent?.results?.[0]?.text), t.structuredContent);
+  const sy = await stats(client, 'right');
+  check('synced shard after restart', sy.count === 3, sy);
 
   section('two servers on one data directory');
   const other = await connect(server, ['--data', dataDir]);
@@ -550,7 +751,7 @@ function inspector(server, dataDir) {
   } catch {
     /* reported below */
   }
-  check('inspector-cli lists the six tools', p.status === 0 && tools.length === 6, { status: p.status, out: p.stdout.slice(0, 500), err: p.stderr.slice(-1000) });
+  check('inspector-cli lists the twelve tools', p.status === 0 && tools.length === TOOL_NAMES.length, { status: p.status, out: p.stdout.slice(0, 500), err: p.stderr.slice(-1000) });
 }
 
 // ---- Smoke run (npm tarball) ---------------------------------------------------
@@ -565,7 +766,7 @@ async function smoke(command, args) {
   check('smoke: launcher exits 0 at end of input', raw.code === 0, raw.stderr);
   let client = await connect(command, [...args, '--data', dataDir], {}, cwd);
   const { tools } = await client.listTools();
-  check('smoke: tools listed', tools.length === 6, tools.length);
+  check('smoke: tools listed', tools.length === TOOL_NAMES.length, tools.length);
   let r = await call(client, 'vector_shard_create', { shard: 's', dim: 3 });
   check('smoke: create', !r.isError, r);
   r = await call(client, 'vector_insert', { shard: 's', vector: [1, 2, 3], metadata: { k: 'v' } });
@@ -574,6 +775,10 @@ async function smoke(command, args) {
   client = await connect(command, [...args, '--data', dataDir], {}, cwd);
   r = await call(client, 'vector_search', { shard: 's', vector: [1, 2, 3], k: 1 });
   check('smoke: search after restart', r.structuredContent?.results?.[0]?.metadata?.k === 'v', r);
+  r = await call(client, 'memory_store_experience', { task: 'smoke', success: true, items: [{ title: 'Smoke test', content: 'the launcher answers' }] });
+  check('smoke: memory store', !r.isError && r.structuredContent.items[0].action === 'stored', r);
+  r = await call(client, 'memory_find_patterns', { task: 'smoke test launcher' });
+  check('smoke: memory find', r.structuredContent?.patterns?.length === 1, r);
   await client.close();
 }
 
@@ -593,10 +798,13 @@ async function main() {
       await client.ping();
       await schemaChecks(client);
       const state = await scenario(client, dataDir);
+      Object.assign(state, await textAndMemory(client));
+      await syncShards(client);
       const stderr = client.stderrText();
       await client.close();
       check('no warnings or errors on stderr at default level', stderr === '', stderr);
       await restart(server, dataDir, state);
+      await remoteSync(server, dataDir);
       await protocol(server, dataDir);
       if (!process.env.SV_MCP_SKIP_INSPECTOR) inspector(server, dataDir);
     }
