@@ -9,6 +9,12 @@
 // compiled with the flags recorded by prepack from scripts/build-sqlite.sh.  The result is
 // checked by running it with --version before it replaces any earlier build.
 //
+// Sync (src/sync, the vector_sync_shard tool) needs ngtcp2, its GnuTLS crypto helper, GnuTLS
+// and zstd (Debian: libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libzstd-dev);
+// their flags come from pkg-config when it is there, else the plain -l names.  Agent memory
+// (src/memory) builds without libcurl: the package leaves SV_HAVE_CURL undefined, so only
+// the HTTP embedders are missing (the server embeds with the built-in hash-v1 anyway).
+//
 // Environment: CC (default cc), SQLITE_VECTOR_MCP_JOBS (default: number of CPUs).
 'use strict';
 const { spawn, spawnSync } = require('child_process');
@@ -21,9 +27,22 @@ const SRC = path.join(PKG, 'csrc');
 const OUT_DIR = path.join(PKG, 'native');
 const CC = process.env.CC || 'cc';
 const JOBS = Math.max(1, Number(process.env.SQLITE_VECTOR_MCP_JOBS) || os.cpus().length);
-const LIBS = ['-lcjson', '-lpthread', '-lm', '-ldl'];
+const SYNC_PKGS = ['libngtcp2', 'libngtcp2_crypto_gnutls', 'gnutls', 'libzstd'];
+function pkgConfig(what, fallback) {
+  const r = spawnSync('pkg-config', [what, ...SYNC_PKGS], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(/\s+/).filter(Boolean) : fallback;
+}
+const SYNC_LIBS = pkgConfig('--libs', ['-lngtcp2', '-lngtcp2_crypto_gnutls', '-lgnutls', '-lzstd']);
+const SYNC_CFLAGS = pkgConfig('--cflags', []);
+const LIBS = ['-lcjson', ...SYNC_LIBS, '-lpthread', '-lm', '-ldl'];
 const BASE = ['-std=c11', '-O2', '-DNDEBUG', '-D_GNU_SOURCE', '-fPIC',
-  `-I${path.join(SRC, 'include')}`, `-I${path.join(SRC, 'src')}`, `-I${path.join(SRC, 'sqlite')}`];
+  `-I${path.join(SRC, 'include')}`, `-I${path.join(SRC, 'src')}`, `-I${path.join(SRC, 'sqlite')}`,
+  ...SYNC_CFLAGS];
+
+// Per-file definitions CMakeLists.txt sets for a directory.
+function dirFlags(file) {
+  return file.includes(`${path.sep}src${path.sep}sync${path.sep}`) ? ['-DSV_HAVE_ZSTD=1'] : [];
+}
 
 function fail(msg) {
   process.stderr.write(`sqlite-vector-mcp install: ${msg}\n`);
@@ -75,7 +94,7 @@ async function main() {
     objects.push(obj);
     const args = f.endsWith('sqlite3.c')
       ? [...sqliteFlags, '-w', '-c', f, '-o', obj]
-      : [...BASE, ...kernelFlags(f), '-c', f, '-o', obj];
+      : [...BASE, ...dirFlags(f), ...kernelFlags(f), '-c', f, '-o', obj];
     return { f, args };
   });
   process.stderr.write(`sqlite-vector-mcp install: compiling ${jobs.length} files with ${CC} (${JOBS} jobs; SQLite takes a minute)\n`);
@@ -91,14 +110,16 @@ async function main() {
   await Promise.all(Array.from({ length: JOBS }, worker));
   if (failure) {
     fs.rmSync(work, { recursive: true, force: true });
-    const hint = /cjson\/cJSON\.h/.test(failure.err) ? ' (install libcjson-dev: apt-get install libcjson-dev)' : '';
+    const hint = /cjson\/cJSON\.h/.test(failure.err) ? ' (install libcjson-dev: apt-get install libcjson-dev)'
+      : /ngtcp2|gnutls|zstd/.test(failure.err) ? ' (install libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libzstd-dev)' : '';
     fail(`compiling ${path.relative(PKG, failure.file)} failed${hint}:\n${failure.err}`);
   }
   const tmpExe = path.join(work, 'sqlite-vector-mcp');
   const link = await run([...objects, '-o', tmpExe, ...LIBS]);
   if (link.code !== 0) {
     fs.rmSync(work, { recursive: true, force: true });
-    const hint = /-lcjson/.test(link.err) ? ' (install libcjson-dev: apt-get install libcjson-dev)' : '';
+    const hint = /-lcjson/.test(link.err) ? ' (install libcjson-dev: apt-get install libcjson-dev)'
+      : /-lngtcp2|-lgnutls|-lzstd/.test(link.err) ? ' (install libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libzstd-dev)' : '';
     fail(`linking failed${hint}:\n${link.err}`);
   }
   const check = spawnSync(tmpExe, ['--version'], { encoding: 'utf8' });
