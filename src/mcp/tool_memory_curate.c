@@ -15,8 +15,10 @@
 ** duplicates across memories and formats what fits in `budget` bytes of
 ** UTF-8 (so the text never has more than `budget` characters; items that
 ** do not fit whole are left out).  Its provenance names each item's file
-** by path; the tool reports the memory name instead, so the result means
-** something to a client that does not know where the data directory is.
+** by path, in the sources and in the text; the tool puts the memory name
+** in both places instead, so the result means something to a client that
+** does not know where the data directory is (and the text only shrinks,
+** so it stays within the budget).
 */
 #include <limits.h>
 #include <stdio.h>
@@ -122,8 +124,40 @@ static int read_memories(const cJSON *args, const char **names, size_t *n, mcp_r
   return SV_OK;
 }
 
-/* Replace each source's file path by the memory's name. */
+/* A copy of text with every occurrence of each paths[i] replaced by
+** names[i] (never longer than text: a name is shorter than its path). */
+static char *name_text(const char *text, const char *const *paths, const char *const *names,
+                       size_t n) {
+  char *out = malloc(strlen(text) + 1), *w = out;
+  if (!out) return NULL;
+  while (*text) {
+    size_t i = 0;
+    while (i < n && strncmp(text, paths[i], strlen(paths[i])) != 0) i++;
+    if (i < n) {
+      size_t len = strlen(names[i]);
+      memcpy(w, names[i], len);
+      w += len;
+      text += strlen(paths[i]);
+    } else {
+      *w++ = *text++;
+    }
+  }
+  *w = '\0';
+  return out;
+}
+
+/* Name memories, not files: each source's path and each path quoted in
+** the text become the memory's name. */
 static int name_sources(cJSON *o, const char *const *paths, const char *const *names, size_t n) {
+  cJSON *text = cJSON_GetObjectItemCaseSensitive(o, "text");
+  if (!cJSON_IsString(text)) return SV_ENOMEM;
+  char *named = name_text(text->valuestring, paths, names, n);
+  cJSON *nt = named ? cJSON_CreateString(named) : NULL;
+  free(named);
+  if (!nt || !cJSON_ReplaceItemInObjectCaseSensitive(o, "text", nt)) {
+    cJSON_Delete(nt);
+    return SV_ENOMEM;
+  }
   cJSON *sources = cJSON_GetObjectItemCaseSensitive(o, "sources");
   cJSON *s;
   cJSON_ArrayForEach(s, sources) {

@@ -384,7 +384,8 @@ async function textAndMemory(client) {
   const ctx = r.structuredContent;
   check('synthesize context across memories with provenance', !r.isError && ctx.text.length <= 600 && ctx.bytes <= 600 &&
     ctx.sources.length >= 2 && ctx.sources.some((x) => x.memory === 'team') && ctx.sources.some((x) => x.memory === 'memory') &&
-    ctx.sources.every((x) => Number.isInteger(x.id)), ctx);
+    ctx.sources.every((x) => Number.isInteger(x.id)) &&
+    ctx.text.includes('(source: team #') && !ctx.text.includes(tmpRoot) && !ctx.text.includes('.shard'), ctx);
   r = await call(client, 'memory_synthesize_context', { task: 'sqlite', budget: 100 });
   check('context keeps to a small budget', !r.isError && Buffer.byteLength(r.structuredContent.text) <= 100, r.structuredContent);
   const memBad = [

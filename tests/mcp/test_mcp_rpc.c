@@ -300,7 +300,8 @@ static void test_text_memory(const char *dir) {
   const cJSON *text = sc(r, "text");
   CHECK(!err && cJSON_IsString(sm) && strcmp(sm->valuestring, "memory") == 0 &&
             cJSON_IsString(text) && strlen(text->valuestring) <= 2000 &&
-            strstr(text->valuestring, "busy"),
+            strstr(text->valuestring, "busy") && strstr(text->valuestring, "(source: memory #") &&
+            !strstr(text->valuestring, ".shard"),
         "synthesize context with provenance");
   cJSON_Delete(r);
   expect_tool_error("memory_synthesize_context", "{\"task\":\"x\",\"memories\":[\"memory\",\"t\"]}",
