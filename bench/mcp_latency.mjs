@@ -1,7 +1,8 @@
 // mcp_latency.mjs — tool-call latency of sqlite-vector-mcp through the official MCP SDK client.
 //
 //   node bench/mcp_latency.mjs [--server build/release/sqlite-vector-mcp] [--n 100000]
-//        [--dim 384] [--queries 500] [--inserts 500] [--batch 1000] [--k 10] [--json]
+//        [--dim 384] [--queries 500] [--inserts 500] [--batch 1000] [--k 10] [--memory 300]
+//        [--json]
 //
 // Starts the server over stdio with a scratch data directory, creates a shard, loads --n
 // random unit vectors with vector_insert batches of --batch (reporting rows/s), then times,
@@ -9,6 +10,8 @@
 // unit queries, metadata returned) and --inserts single vector_insert calls (each fsynced
 // before it returns).  Times are wall-clock round trips seen by the client: JSON encoding,
 // the pipe, the server's parse, the engine call, the reply and the SDK's schema validation.
+// Then, on the default memory (a hash-v1 text shard), --memory memory_store_experience calls
+// (one synthetic lesson each, fsynced) and as many memory_find_patterns calls (k 3); 0 skips.
 // Percentiles use the nearest-rank method.  Needs `npm ci` in tests/mcp (make test does it).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +25,7 @@ const { StdioClientTransport } = await import(pathToFileURL(path.join(SDK, 'stdi
 
 function options() {
   const o = { server: path.join(ROOT, 'build', 'release', 'sqlite-vector-mcp'), n: 100000, dim: 384,
-    queries: 500, inserts: 500, batch: 1000, k: 10, json: false };
+    queries: 500, inserts: 500, batch: 1000, k: 10, memory: 300, json: false };
   const a = process.argv.slice(2);
   for (let i = 0; i < a.length; i++) {
     const key = a[i].replace(/^--/, '');
@@ -67,6 +70,33 @@ async function callOk(client, name, args) {
   return r;
 }
 
+// A synthetic lesson: a few words drawn from a fixed vocabulary.
+const WORDS = ('sqlite busy timeout lock retry wal journal index vector cosine deploy port docker ' +
+  'cache token parse json schema test flaky network socket quic tls cert key memory agent task ' +
+  'plan tool call error budget shard sync merge batch thread process file disk fsync').split(' ');
+function sentence(n) {
+  const w = [];
+  for (let i = 0; i < n; i++) w.push(WORDS[Math.floor(rnd() * WORDS.length)]);
+  return w.join(' ');
+}
+
+async function memoryBench(client, n) {
+  const store = [];
+  for (let i = 0; i < n; i++) {
+    const args = { task: sentence(8), success: rnd() < 0.7, items: [{ title: sentence(4), content: sentence(24), domain: WORDS[i % 5] }] };
+    const t = performance.now();
+    await callOk(client, 'memory_store_experience', args);
+    store.push(performance.now() - t);
+  }
+  const find = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await callOk(client, 'memory_find_patterns', { task: sentence(8), k: 3 });
+    find.push(performance.now() - t);
+  }
+  return { store: summary(store), find: summary(find) };
+}
+
 async function main() {
   const o = options();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'svmcp-lat-'));
@@ -100,12 +130,18 @@ async function main() {
     const stats = (await callOk(client, 'vector_shard_stats', { shard: 'bench' })).structuredContent;
     const out = { n: o.n, dim: o.dim, k: o.k, simd: stats.simd, load_rows_per_s: Math.round(o.n / loadS),
       search: summary(search), insert: summary(insert) };
+    if (o.memory > 0) out.memory = await memoryBench(client, o.memory);
     if (o.json) {
       console.log(JSON.stringify(out));
     } else {
       console.log(`shard ${o.n} x ${o.dim} (${stats.simd}), loaded through vector_insert batches of ${o.batch}: ${out.load_rows_per_s} rows/s`);
       console.log(`vector_search k=${o.k}: p50 ${out.search.p50_ms} ms, p99 ${out.search.p99_ms} ms, mean ${out.search.mean_ms} ms (${o.queries} calls)`);
       console.log(`vector_insert (one vector, fsynced): p50 ${out.insert.p50_ms} ms, p99 ${out.insert.p99_ms} ms, mean ${out.insert.mean_ms} ms (${o.inserts} calls)`);
+      if (out.memory) {
+        const m = out.memory;
+        console.log(`memory_store_experience (1 item, fsynced): p50 ${m.store.p50_ms} ms, p99 ${m.store.p99_ms} ms (${o.memory} calls)`);
+        console.log(`memory_find_patterns k=3 over ${o.memory} experiences: p50 ${m.find.p50_ms} ms, p99 ${m.find.p99_ms} ms (${o.memory} calls)`);
+      }
     }
   } finally {
     await client.close();
