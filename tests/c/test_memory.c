@@ -595,6 +595,12 @@ int main(void) {
   const char *t[1] = {"in memory works too"};
   CHECK_RC(sv_mem_add_texts(m, t, 1, NULL, NULL), SV_OK);
   sv_mem_close(m);
+  /* SV_OPEN_DURABLE (the MCP server's flags) is accepted; unknown flags are not. */
+  CHECK_RC(sv_mem_open(":memory:", e, SV_OPEN_CREATE | SV_OPEN_DURABLE, &m), SV_OK);
+  CHECK_RC(sv_mem_add_texts(m, t, 1, NULL, NULL), SV_OK);
+  sv_mem_close(m);
+  CHECK_RC(sv_mem_open(":memory:", e, SV_OPEN_CREATE | 0x100, &m), SV_EINVAL);
+  sv_mem_close(m);
   sv_embedder_free(e);
   return sv_test_done("test_memory");
 }
