@@ -178,6 +178,7 @@ const mcp_tool mcp_tool_sync = {
     "\"peer_fingerprint\":{\"type\":\"string\"}},"
     "\"required\":[\"shard\",\"peer\",\"transport\",\"direction\",\"rows_sent\","
     "\"rows_received\",\"rows_applied\",\"count\"]}",
-    0,
+    /* A pull can apply the peer's deletes; syncing again moves nothing. */
+    MCP_HINT_DESTRUCTIVE | MCP_HINT_IDEMPOTENT,
     sync_tool,
 };
