@@ -72,6 +72,13 @@ struct sv_shard {
   sv_arena arena;
   sqlite3_stmt *stmts[SV_STMT_COUNT];
   sv_ckpt ckpt; /* background WAL checkpointer (own file connections) */
+  /* Index configuration as last read from sv_meta (index.c), the build
+  ** progress callback while sv_index_build runs, the last load's time. */
+  int idx_quantize;
+  uint32_t idx_m, idx_efc;
+  void (*idx_progress)(void *, uint64_t, uint64_t);
+  void *idx_progress_arg;
+  double idx_load_ms;
   sv_err err;
 };
 
@@ -168,6 +175,18 @@ int sv__host_writing(sv_shard *s);
 ** pairs; vec NULL means the row was deleted.  Call with db_mu held. */
 void sv__mirror_apply(sv_shard *s, const sv_meta_state *before, const sv_meta_state *after,
                       const int64_t *ids, const float *const *vecs, size_t n, int tentative);
+
+/* ---- index configuration (index.c) ---- */
+
+/* Read the index configuration from sv_meta and shape the (cleared) arena
+** accordingly: codes enabled, a fresh empty graph attached or detached.
+** Call with db_mu and the arena write lock held, before rows are loaded. */
+int sv__index_prepare(sv_shard *s);
+/* After a full load: build the graph over the loaded rows when configured
+** (arena write lock held). */
+int sv__index_finish(sv_shard *s);
+/* A wall-clock time in milliseconds (double) for durations. */
+double sv__now_ms(void);
 
 /* ---- blob helpers (shard.c) ---- */
 
