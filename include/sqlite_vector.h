@@ -258,6 +258,7 @@ typedef struct sv_index_stats {
   uint64_t graph_bytes; /* memory of the graph */
   int top_level;        /* -1 when empty */
   double load_ms;       /* time the last full load of vectors + structures took */
+  int graph_loaded;     /* 1: that load read the saved graph (not a rebuild) */
 } sv_index_stats;
 
 /* Loads the shard's rows and structures if needed and describes them. */

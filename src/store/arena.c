@@ -318,3 +318,36 @@ done:
   sv_hnsw_free(h);
   return rc;
 }
+
+int sv_arena_attach_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *, size_t, size_t),
+                         void *arg) {
+  int rc = SV_OK;
+  uint32_t *seen = NULL;
+  sv_hnsw_free(a->hnsw);
+  a->hnsw = NULL;
+  if (grow_side(a, a->cap, 0, 1) != 0) {
+    rc = SV_ENOMEM;
+    goto done;
+  }
+  for (size_t s = 0; s < a->count; s++) a->node[s] = SV_ARENA_NO_SLOT;
+  sv_hnsw_fill_nodes(h, a->node);
+  sv_hnsw_info info;
+  sv_hnsw_info_get(h, &info);
+  size_t have = 0;
+  for (size_t s = 0; s < a->count; s++) have += a->node[s] != SV_ARENA_NO_SLOT;
+  if (have != info.live) { /* two nodes named one slot */
+    rc = SV_EFORMAT;
+    goto done;
+  }
+  for (size_t s = 0, added = 0; s < a->count; s++) {
+    if (a->node[s] != SV_ARENA_NO_SLOT) continue;
+    if ((rc = sv_hnsw_add(h, a, (uint32_t)s, &a->node[s])) != SV_OK) goto done;
+    if (progress && (++added % 1024 == 0)) progress(arg, added, a->count - have);
+  }
+  a->hnsw = h;
+  h = NULL;
+done:
+  free(seen);
+  sv_hnsw_free(h);
+  return rc;
+}

@@ -80,6 +80,13 @@ int sv_arena_set_codes(sv_arena *a, int codes);
 int sv_arena_set_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *, size_t, size_t),
                       void *arg);
 
+/* Attach a graph loaded from the shard (its live nodes already name
+** slots) and add the rows it lacks.  SV_OK; SV_EFORMAT when two nodes name
+** one slot; SV_ENOMEM.  On failure h has been freed and no graph is
+** attached. */
+int sv_arena_attach_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *, size_t, size_t),
+                         void *arg);
+
 /* The slot of `id`, or SV_ARENA_NO_SLOT. */
 uint32_t sv_arena_find(const sv_arena *a, int64_t id);
 

@@ -49,17 +49,17 @@ struct sv_hnsw {
   int l2;
   double mult;
   uint64_t rng;
-  size_t n, cap;   /* node numbers [0, n) are allocated */
-  uint32_t *slot;  /* node -> arena slot; SV_ARENA_NO_SLOT when free */
-  uint8_t *level;  /* node's top level */
-  uint32_t *l0;    /* cap * (1 + m0) */
-  uint32_t **up;   /* per node: level * (1 + m), or NULL */
-  uint32_t entry;  /* a node on level `top` */
-  int top;         /* -1 when empty */
+  size_t n, cap;  /* node numbers [0, n) are allocated */
+  uint32_t *slot; /* node -> arena slot; SV_ARENA_NO_SLOT when free */
+  uint8_t *level; /* node's top level */
+  uint32_t *l0;   /* cap * (1 + m0) */
+  uint32_t **up;  /* per node: level * (1 + m), or NULL */
+  uint32_t entry; /* a node on level `top` */
+  int top;        /* -1 when empty */
   size_t live;
   uint32_t *dead, *reuse; /* freed nodes: still linked / safe to reuse */
   size_t ndead, nreuse, free_cap;
-  uint32_t *vis;   /* writer's visited generations, cap entries */
+  uint32_t *vis; /* writer's visited generations, cap entries */
   uint32_t vis_gen;
 };
 
@@ -325,8 +325,8 @@ static void select_links(const sv_hnsw *h, const sv_arena *a, const sv_kernels *
 }
 
 /* Add link node -> to on lvl, re-pruning node's list when full. */
-static int connect(sv_hnsw *h, const sv_arena *a, const sv_kernels *k, uint32_t node,
-                   uint32_t to, int lvl) {
+static int connect(sv_hnsw *h, const sv_arena *a, const sv_kernels *k, uint32_t node, uint32_t to,
+                   int lvl) {
   uint32_t *l = links(h, node, lvl), max = max_links(h, lvl);
   for (uint32_t i = 1; i <= l[0]; i++)
     if (l[i] == to) return 0;
@@ -534,4 +534,126 @@ void sv_hnsw_info_get(const sv_hnsw *h, sv_hnsw_info *out) {
     up += h->level[i];
   }
   out->bytes = h->cap * ((1 + h->m0) * 4 + 4 + 1 + sizeof(void *) + 4) + up * (1 + h->m) * 4;
+}
+
+void sv_hnsw_header_get(const sv_hnsw *h, sv_hnsw_header *out) {
+  out->m = h->m;
+  out->efc = h->efc;
+  out->entry = h->entry;
+  out->top = h->top;
+  out->nodes = h->n;
+}
+
+int sv_hnsw_encode(const sv_hnsw *h, const sv_arena *a, size_t first, size_t count,
+                   unsigned char **buf, size_t *len) {
+  size_t bytes = 0;
+  for (size_t i = first; i < first + count; i++) {
+    bytes += 9;
+    for (int l = 0; l <= h->level[i]; l++) bytes += 4 + 4 * (size_t)links(h, (uint32_t)i, l)[0];
+  }
+  unsigned char *p = malloc(bytes ? bytes : 1);
+  if (!p) return -1;
+  *buf = p;
+  *len = bytes;
+  for (size_t i = first; i < first + count; i++) {
+    int64_t id = h->slot[i] == SV_ARENA_NO_SLOT ? -1 : a->ids[h->slot[i]];
+    memcpy(p, &id, 8);
+    p[8] = id < 0 ? 0 : h->level[i];
+    p += 9;
+    int top = id < 0 ? 0 : h->level[i];
+    for (int l = 0; l <= top; l++) {
+      const uint32_t *li = links(h, (uint32_t)i, l);
+      uint32_t c = id < 0 ? 0 : li[0];
+      memcpy(p, &c, 4);
+      memcpy(p + 4, li + 1, 4 * (size_t)c);
+      p += 4 + 4 * (size_t)c;
+    }
+  }
+  assert((size_t)(p - *buf) == bytes);
+  return 0;
+}
+
+sv_hnsw *sv_hnsw_load_begin(const sv_hnsw_header *hdr, int l2) {
+  if (hdr->m < SV_HNSW_M_MIN || hdr->m > SV_HNSW_M_MAX || hdr->efc < 1 ||
+      hdr->efc > SV_HNSW_EF_MAX || hdr->nodes >= UINT32_MAX - 1 || hdr->top > MAX_LEVEL)
+    return NULL;
+  sv_hnsw *h = sv_hnsw_new(hdr->m, hdr->efc, l2);
+  if (!h) return NULL;
+  if (reserve_nodes(h, (size_t)hdr->nodes + 1)) {
+    sv_hnsw_free(h);
+    return NULL;
+  }
+  h->n = (size_t)hdr->nodes;
+  for (size_t i = 0; i < h->n; i++) {
+    h->slot[i] = SV_ARENA_NO_SLOT;
+    h->level[i] = 0;
+    h->up[i] = NULL;
+    links(h, (uint32_t)i, 0)[0] = 0;
+  }
+  h->entry = hdr->entry;
+  h->top = hdr->top;
+  /* Decorrelate the levels of nodes added after the load from the saved ones. */
+  h->rng ^= hdr->nodes * 0xD1B54A32D192ED03ULL;
+  return h;
+}
+
+int sv_hnsw_decode(sv_hnsw *h, const unsigned char *buf, size_t len, size_t first, size_t *next,
+                   uint32_t (*slot_of)(void *arg, int64_t id), void *arg) {
+  const unsigned char *p = buf, *end = buf + len;
+  size_t i = first;
+  while (p < end) {
+    if (i >= h->n || end - p < 9) return -1;
+    int64_t id;
+    memcpy(&id, p, 8);
+    int lvl = p[8];
+    p += 9;
+    if (lvl > MAX_LEVEL) return -1;
+    if (lvl > 0 && !(h->up[i] = malloc((size_t)lvl * (1 + h->m) * sizeof(uint32_t)))) return -1;
+    h->level[i] = (uint8_t)lvl;
+    for (int l = 0; l <= lvl; l++) {
+      uint32_t c;
+      if (end - p < 4) return -1;
+      memcpy(&c, p, 4);
+      if (c > max_links(h, l) || (size_t)(end - p - 4) < 4 * (size_t)c) return -1;
+      uint32_t *li = links(h, (uint32_t)i, l);
+      li[0] = c;
+      memcpy(li + 1, p + 4, 4 * (size_t)c);
+      p += 4 + 4 * (size_t)c;
+    }
+    h->slot[i] = id < 0 ? SV_ARENA_NO_SLOT : slot_of(arg, id);
+    i++;
+  }
+  *next = i;
+  return 0;
+}
+
+int sv_hnsw_load_end(sv_hnsw *h) {
+  h->live = 0;
+  h->ndead = h->nreuse = 0;
+  for (size_t i = 0; i < h->n; i++) {
+    for (int l = 0; l <= h->level[i]; l++) {
+      const uint32_t *li = links(h, (uint32_t)i, l);
+      for (uint32_t j = 1; j <= li[0]; j++)
+        if (li[j] >= h->n) return -1;
+    }
+    if (h->slot[i] != SV_ARENA_NO_SLOT) {
+      h->live++;
+    } else {
+      free(h->up[i]);
+      h->up[i] = NULL;
+      h->level[i] = 0;
+      h->dead[h->ndead++] = (uint32_t)i;
+    }
+  }
+  /* Links into dead nodes are skipped by searches; the sweep drops them. */
+  if (h->ndead > 0) sweep(h);
+  if (h->live == 0 || h->entry >= h->n || !live_node(h, h->entry) ||
+      (int)h->level[h->entry] != h->top)
+    new_entry(h);
+  return 0;
+}
+
+void sv_hnsw_fill_nodes(const sv_hnsw *h, uint32_t *node_of_slot) {
+  for (size_t i = 0; i < h->n; i++)
+    if (h->slot[i] != SV_ARENA_NO_SLOT) node_of_slot[h->slot[i]] = (uint32_t)i;
 }

@@ -55,12 +55,42 @@ long sv_hnsw_search(const sv_hnsw *h, const sv_arena *a, const float *q, size_t 
 ** arena.  Returns 0 when consistent, else a short reason. */
 const char *sv_hnsw_check(const sv_hnsw *h, const sv_arena *a);
 
+/* ---- persistence (the SQLite side is in index_save.c) ----
+** Nodes are encoded in ranges as: int64 row id (-1 for a free node), uint8
+** level, then per level 0..level a uint32 count and that many uint32 node
+** numbers; native little-endian (index_save.c refuses other hosts).  A
+** loaded graph maps each node's row id to an arena slot with `slot_of`
+** (SV_ARENA_NO_SLOT: the row is gone or changed since the save, and the
+** node becomes a dead one whose dangling links searches skip until the
+** next sweep). */
+typedef struct sv_hnsw_header {
+  uint32_t m, efc, entry;
+  int32_t top;
+  uint64_t nodes;
+} sv_hnsw_header;
+
+void sv_hnsw_header_get(const sv_hnsw *h, sv_hnsw_header *out);
+/* Encode nodes [first, first + count) into a malloc'ed buffer. */
+int sv_hnsw_encode(const sv_hnsw *h, const sv_arena *a, size_t first, size_t count,
+                   unsigned char **buf, size_t *len);
+/* A graph with hdr->nodes empty nodes to be filled by sv_hnsw_decode. */
+sv_hnsw *sv_hnsw_load_begin(const sv_hnsw_header *hdr, int l2);
+/* Decode one encoded range starting at node `first`; *next gets the node
+** after the last decoded.  -1 when the data is malformed. */
+int sv_hnsw_decode(sv_hnsw *h, const unsigned char *buf, size_t len, size_t first, size_t *next,
+                   uint32_t (*slot_of)(void *arg, int64_t id), void *arg);
+/* Finish a load: nodes without a slot become dead, the entry point is
+** checked.  -1 when the graph is inconsistent (links out of range). */
+int sv_hnsw_load_end(sv_hnsw *h);
+/* Node of each live node's slot, for the arena's slot -> node array. */
+void sv_hnsw_fill_nodes(const sv_hnsw *h, uint32_t *node_of_slot);
+
 typedef struct sv_hnsw_info {
-  size_t live;     /* nodes carrying a row */
-  size_t nodes;    /* node slots allocated (live + free) */
-  size_t links;    /* level-0 links in total */
-  int top;         /* highest level, -1 when empty */
-  size_t bytes;    /* memory used by the graph */
+  size_t live;  /* nodes carrying a row */
+  size_t nodes; /* node slots allocated (live + free) */
+  size_t links; /* level-0 links in total */
+  int top;      /* highest level, -1 when empty */
+  size_t bytes; /* memory used by the graph */
 } sv_hnsw_info;
 void sv_hnsw_info_get(const sv_hnsw *h, sv_hnsw_info *out);
 

@@ -116,12 +116,29 @@ static void progress_thunk(void *arg, size_t done, size_t total) {
   if (s->idx_progress) s->idx_progress(s->idx_progress_arg, done, total);
 }
 
-int sv__index_finish(sv_shard *s) {
+int sv__index_finish(sv_shard *s, sv_meta_state *now) {
+  s->idx_graph_loaded = 0;
   if (!s->idx_m) return SV_OK;
-  sv_hnsw *h = sv_hnsw_new(s->idx_m, s->idx_efc, s->metric == SV_METRIC_L2);
+  sv_hnsw *h = NULL;
+  if (sv__index_load_saved(s, now, &h)) {
+    /* Rows changed since the save are linked in now; a damaged snapshot
+    ** (two nodes for one row) falls through to a rebuild. */
+    if (sv_arena_attach_hnsw(&s->arena, h, progress_thunk, s) == SV_OK) {
+      s->idx_graph_loaded = 1;
+      return SV_OK;
+    }
+  }
+  s->idx_saved_version = -1;
+  h = sv_hnsw_new(s->idx_m, s->idx_efc, s->metric == SV_METRIC_L2);
   if (!h || sv_arena_set_hnsw(&s->arena, h, progress_thunk, s) != SV_OK)
     return sv__fail(s, SV_ENOMEM, "out of memory building the HNSW graph");
   return SV_OK;
+}
+
+void sv__index_close(sv_shard *s) {
+  sv_arena *a = &s->arena;
+  /* Best effort: a failed save only means the next open replays or rebuilds. */
+  if (a->hnsw && a->loaded && a->version != s->idx_saved_version) (void)sv__index_save(s);
 }
 
 /* Store the configuration and bump the epoch in one write transaction. */
@@ -157,6 +174,7 @@ static int change_config(sv_shard *s, int quantize, uint32_t m, uint32_t efc,
   s->idx_progress = o ? o->progress : NULL;
   s->idx_progress_arg = o ? o->arg : NULL;
   rc = load_now(s);
+  if (rc == SV_OK && s->arena.hnsw) rc = sv__index_save(s);
   s->idx_progress = NULL;
   s->idx_progress_arg = NULL;
 done:
@@ -219,6 +237,7 @@ int sv_index_stats_get(sv_shard *s, sv_index_stats *out) {
     out->quantize = s->idx_quantize;
     out->top_level = -1;
     out->load_ms = s->idx_load_ms;
+    out->graph_loaded = s->idx_graph_loaded;
     if (s->arena.hnsw) {
       sv_hnsw_info info;
       sv_hnsw_info_get(s->arena.hnsw, &info);

@@ -75,7 +75,7 @@ static int apply_rows(sv_shard *s, sqlite3_stmt *st, int has_deleted, float *row
   return rc;
 }
 
-static int reload(sv_shard *s, float *row) {
+static int reload(sv_shard *s, float *row, sv_meta_state *now) {
   sv_arena *a = &s->arena;
   int64_t all = 0, dead = 0;
   int rc;
@@ -88,7 +88,7 @@ static int reload(sv_shard *s, float *row) {
   sqlite3_stmt *st = sv__stmt(s, SV_STMT_LOAD_ALL, &rc);
   if (!st) return rc;
   rc = apply_rows(s, st, 0, row, "out of memory loading vectors", "loading vectors");
-  if (rc == SV_OK) rc = sv__index_finish(s);
+  if (rc == SV_OK) rc = sv__index_finish(s, now);
   return rc;
 }
 
@@ -114,7 +114,7 @@ int sv__mirror_sync(sv_shard *s, int conn_idle) {
   int full = !a->loaded || stale_tx || a->epoch != m.epoch || m.version < a->version ||
              (m.version == a->version && m.hlc != a->hlc);
   double t0 = full ? sv__now_ms() : 0.0;
-  rc = full ? reload(s, row) : catch_up(s, row);
+  rc = full ? reload(s, row, &m) : catch_up(s, row);
   if (full && rc == SV_OK) s->idx_load_ms = sv__now_ms() - t0;
   if (rc == SV_OK) {
     a->version = m.version;

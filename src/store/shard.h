@@ -79,6 +79,8 @@ struct sv_shard {
   void (*idx_progress)(void *, uint64_t, uint64_t);
   void *idx_progress_arg;
   double idx_load_ms;
+  int64_t idx_saved_version; /* arena version the saved graph reflects */
+  int idx_graph_loaded;      /* the last load used the saved graph */
   sv_err err;
 };
 
@@ -184,7 +186,16 @@ void sv__mirror_apply(sv_shard *s, const sv_meta_state *before, const sv_meta_st
 int sv__index_prepare(sv_shard *s);
 /* After a full load: build the graph over the loaded rows when configured
 ** (arena write lock held). */
-int sv__index_finish(sv_shard *s);
+int sv__index_finish(sv_shard *s, sv_meta_state *now);
+/* The saved graph when it is usable for the arena just loaded at state
+** `now` (index_save.c); 1 with *out set, or 0 (then rebuild). */
+struct sv_hnsw;
+int sv__index_load_saved(sv_shard *s, sv_meta_state *now, struct sv_hnsw **out);
+/* Save the arena's graph with its state stamp (db_mu held).  SV_OK also
+** when there is nothing to save. */
+int sv__index_save(sv_shard *s);
+/* At close: save the graph when it changed since it was saved or loaded. */
+void sv__index_close(sv_shard *s);
 /* A wall-clock time in milliseconds (double) for durations. */
 double sv__now_ms(void);
 

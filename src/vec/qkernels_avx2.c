@@ -62,8 +62,9 @@ static void avx2_dot_i8_batch(const int8_t *q, const int8_t *base, size_t rows, 
   for (size_t r = 0; r < rows; r++) out[r] = avx2_dot_i8(q, base + r * n, n);
 }
 
-__attribute__((target("popcnt"))) static void avx2_hamming_batch(const uint64_t *q, const uint64_t *base, size_t rows, size_t words,
-                               uint32_t *out) {
+__attribute__((target("popcnt"))) static void avx2_hamming_batch(const uint64_t *q,
+                                                                 const uint64_t *base, size_t rows,
+                                                                 size_t words, uint32_t *out) {
   for (size_t r = 0; r < rows; r++) {
     const uint64_t *b = base + r * words;
     uint32_t d = 0;

@@ -35,8 +35,8 @@ static unsigned popcount64(uint64_t x) {
   return (unsigned)((x * 0x0101010101010101ULL) >> 56);
 }
 
-static void scalar_hamming_batch(const uint64_t *q, const uint64_t *base, size_t rows,
-                                 size_t words, uint32_t *out) {
+static void scalar_hamming_batch(const uint64_t *q, const uint64_t *base, size_t rows, size_t words,
+                                 uint32_t *out) {
   for (size_t r = 0; r < rows; r++) {
     const uint64_t *b = base + r * words;
     uint32_t d = 0;

@@ -54,8 +54,7 @@ static void init_centers(void) {
 static sv_shard *open_new(const char *name, uint32_t dim, sv_metric m, char *path, size_t n) {
   sv_shard *s = NULL;
   sv_open_options o = {dim, m, SV_OPEN_CREATE};
-  if (path)
-    sv_test_fresh_path(path, n, "index", name);
+  if (path) sv_test_fresh_path(path, n, "index", name);
   CHECK_RC(sv_shard_open(path ? path : ":memory:", &o, &s), SV_OK);
   return s;
 }
@@ -328,9 +327,12 @@ static void test_churn(void) {
   CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
   sv_index_stats st;
   CHECK_RC(sv_index_stats_get(s, &st), SV_OK);
-  CHECK(st.hnsw && st.m == 12 && st.nodes == live, "after reopen: hnsw %d m %u nodes %llu",
-        st.hnsw, st.m, (unsigned long long)st.nodes);
-  printf("reopen: load with graph build %.1f ms\n", st.load_ms);
+  CHECK(st.hnsw && st.m == 12 && st.nodes == live, "after reopen: hnsw %d m %u nodes %llu", st.hnsw,
+        st.m, (unsigned long long)st.nodes);
+  CHECK(st.graph_loaded == 1, "the saved graph was not used at reopen");
+  printf("reopen: load %.1f ms (saved graph %s)\n", st.load_ms,
+         st.graph_loaded ? "loaded" : "rebuilt");
+  CHECK(recall(s, dim, SV_MODE_HNSW, 100, NULL, 10, 20, "hnsw") >= 0.95, "recall after reopen");
   sv_shard_close(s);
   sv_test_remove_db(path);
   sv_test_remove_db(fresh);
@@ -372,21 +374,30 @@ static void test_kill(void) {
   fill(s, dim, slow ? 1000 : 4000);
   sv_shard_close(s);
   for (int round = 0; round < 4; round++) {
+    int fds[2];
+    CHECK(pipe(fds) == 0, "pipe");
     pid_t pid = fork();
     if (pid == 0) {
+      close(fds[0]);
       sv_shard *c = NULL;
       sv_open_options o = {0, SV_METRIC_UNSET, 0};
       if (sv_shard_open(path, &o, &c) != SV_OK) _exit(2);
       sv_index_options io = {.hnsw = 1, .quantize = SV_QUANT_INT8, .m = 8 + round};
       if (sv_index_build(c, &io) != SV_OK) _exit(3);
+      if (write(fds[1], "b", 1) != 1) _exit(5);
       float v[MAXD];
       for (;;) {
         gen(v, dim);
         if (sv_insert(c, v, dim, "{}", NULL) != SV_OK) _exit(4);
       }
     }
-    usleep((useconds_t)(50000 + 100000 * round));
+    close(fds[1]);
+    /* Rounds 0-1: kill during the build; 2-3: during inserts after it. */
+    char b;
+    if (round >= 2 && read(fds[0], &b, 1) != 1) CHECK(0, "child did not finish its build");
+    usleep((useconds_t)(round < 2 ? 30000 + 60000 * round : 150000));
     kill(pid, SIGKILL);
+    close(fds[0]);
     int status = 0;
     waitpid(pid, &status, 0);
     CHECK(WIFSIGNALED(status), "child exited by itself (status %d)", status);
@@ -404,6 +415,10 @@ static void test_kill(void) {
       CHECK(recall(s, dim, SV_MODE_HNSW, 100, NULL, 10, 10, NULL) >= 0.95, "recall after kill");
     }
     if (st.quantize) CHECK(codes_agree_i8(s), "codes after kill");
+    printf("kill %d: %llu rows, graph %s\n", round, (unsigned long long)ss.count,
+           !st.hnsw          ? "not configured yet"
+           : st.graph_loaded ? "loaded and caught up"
+                             : "rebuilt");
     sv_shard_close(s);
   }
   sv_test_remove_db(path);
