@@ -27,6 +27,8 @@ static const command COMMANDS[] = {
     {"delete", cmd_delete, "delete one row"},
     {"stats", cmd_stats, "print shard statistics"},
     {"bench", cmd_bench, "measure recall and latency against ground truth"},
+    {"index", cmd_index, "build an HNSW graph or quantized codes"},
+    {"compact", cmd_compact, "shrink the file after deletes (VACUUM)"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -248,6 +248,13 @@ static void greedy(const sv_hnsw *h, const sv_arena *a, const sv_kernels *k, con
   }
 }
 
+static void prefetch_row(const float *row, uint32_t dim) {
+  const char *p = (const char *)row;
+  size_t bytes = (size_t)dim * sizeof(float);
+  if (bytes > 1024) bytes = 1024; /* the rest streams behind the first lines */
+  for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
+}
+
 /* Visited test-and-set, over either the writer's generations or a
 ** search's own bitmap. */
 typedef struct visited {
@@ -286,9 +293,18 @@ static int search_layer(const sv_hnsw *h, const sv_arena *a, const sv_kernels *k
     cand c = heap_pop(cands);
     if (res->n >= ef && c.d > res->e[0].d) break;
     const uint32_t *l = links(h, c.node, lvl);
+    /* Gather the unvisited neighbours and prefetch their rows first: the
+    ** distance loop is otherwise bound by one cache miss after another. */
+    uint32_t todo[2 * SV_HNSW_M_MAX];
+    uint32_t nt = 0;
     for (uint32_t i = 1; i <= l[0]; i++) {
       uint32_t nb = l[i];
       if (visit(v, nb) || !live_node(h, nb)) continue;
+      todo[nt++] = nb;
+      prefetch_row(row_of(h, a, nb), a->dim);
+    }
+    for (uint32_t i = 0; i < nt; i++) {
+      uint32_t nb = todo[i];
       float d = key(h, k, q, row_of(h, a, nb), a->dim);
       if (res->n < ef || d < res->e[0].d) {
         if (heap_push(cands, (cand){d, nb})) return -1;
@@ -390,7 +406,9 @@ int sv_hnsw_add(sv_hnsw *h, const sv_arena *a, uint32_t slot, uint32_t *node_out
       break;
     }
     qsort(res.e, res.n, sizeof *res.e, cmp_cand);
-    select_links(h, a, k, res.e, res.n, max_links(h, l), links(h, nn, l));
+    /* M links for the new node on every level (as in the paper); level-0
+    ** lists may then grow to 2M through reverse links before pruning. */
+    select_links(h, a, k, res.e, res.n, h->m, links(h, nn, l));
     const uint32_t *mine = links(h, nn, l);
     for (uint32_t i = 1; i <= mine[0]; i++) connect(h, a, k, mine[i], nn, l);
     if (res.n > 0) ep = res.e[0].node, dep = res.e[0].d;

@@ -42,7 +42,8 @@ static int exec3(sv_shard *s, const char *fmt, int64_t p1, int64_t p2, int64_t p
                  const char *what) {
   sqlite3_stmt *st = NULL;
   int rc = SV_OK;
-  char *sql = sqlite3_mprintf(fmt, s->schema);
+  /* Every %w in fmt names the shard's schema (at most two). */
+  char *sql = sqlite3_mprintf(fmt, s->schema, s->schema);
   if (!sql) return sv__fail(s, SV_ENOMEM, "out of memory");
   int src = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
   sqlite3_free(sql);
@@ -142,9 +143,21 @@ void sv__index_close(sv_shard *s) {
 }
 
 /* Store the configuration and bump the epoch in one write transaction. */
-static int write_config(sv_shard *s, int quantize, uint32_t m, uint32_t efc) {
+static int write_config(sv_shard *s, int quantize, uint32_t m, uint32_t efc, int keep_graph) {
   int rc, nested = 0;
   if ((rc = sv__tx_begin_write(s, &nested)) != SV_OK) return rc;
+  /* The epoch bump below makes every handle reload; a saved graph that
+  ** stays valid (no graph change asked for) follows the epoch so it is
+  ** loaded, not rebuilt. */
+  if (keep_graph)
+    rc = exec3(s,
+               "UPDATE \"%w\".sv_meta SET value = value + 1 WHERE key = 'hnsw_saved_epoch' "
+               "AND value = (SELECT value FROM \"%w\".sv_meta WHERE key = 'epoch')",
+               0, 0, 0, "keeping the saved graph");
+  if (rc != SV_OK) {
+    sv__tx_end(s, nested, 0);
+    return rc;
+  }
   rc = exec3(s,
              "INSERT INTO \"%w\".sv_meta(key, value) VALUES ('index_quantize', ?1), "
              "('index_hnsw_m', ?2), ('index_hnsw_efc', ?3) "
@@ -166,11 +179,11 @@ static int load_now(sv_shard *s) {
   return rc;
 }
 
-static int change_config(sv_shard *s, int quantize, uint32_t m, uint32_t efc,
+static int change_config(sv_shard *s, int quantize, uint32_t m, uint32_t efc, int keep_graph,
                          const sv_index_options *o) {
   int rc;
   sv__db_lock(s);
-  if ((rc = write_config(s, quantize, m, efc)) != SV_OK) goto done;
+  if ((rc = write_config(s, quantize, m, efc, keep_graph)) != SV_OK) goto done;
   s->idx_progress = o ? o->progress : NULL;
   s->idx_progress_arg = o ? o->arg : NULL;
   rc = load_now(s);
@@ -203,7 +216,7 @@ int sv_index_build(sv_shard *s, const sv_index_options *o) {
   if (rc != SV_OK) return rc;
   int q = s->idx_quantize | o->quantize;
   if (!o->hnsw) m = s->idx_m, efc = s->idx_efc;
-  return change_config(s, q, m, efc, o);
+  return change_config(s, q, m, efc, !o->hnsw, o);
 }
 
 int sv_index_drop(sv_shard *s, int drop_hnsw, int quantize) {
@@ -220,7 +233,7 @@ int sv_index_drop(sv_shard *s, int drop_hnsw, int quantize) {
   sv_arena_free(&s->arena);
   sv_rwlock_wrunlock(&s->arena_lock);
   return change_config(s, s->idx_quantize & ~quantize, drop_hnsw ? 0 : s->idx_m,
-                       drop_hnsw ? 0 : s->idx_efc, NULL);
+                       drop_hnsw ? 0 : s->idx_efc, !drop_hnsw, NULL);
 }
 
 int sv_index_stats_get(sv_shard *s, sv_index_stats *out) {

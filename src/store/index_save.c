@@ -206,10 +206,10 @@ int sv__index_save(sv_shard *s) {
     buf = NULL;
     if (src == SQLITE_DONE) src = SQLITE_OK;
   }
-  const char *up = "INSERT INTO \"%w\".sv_meta(key, value) VALUES(?1, ?2) "
-                   "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
-  int64_t vals[7] = {a->version, a->epoch, hdr.m, hdr.efc, hdr.entry, hdr.top,
-                     (int64_t)hdr.nodes};
+  const char *up =
+      "INSERT INTO \"%w\".sv_meta(key, value) VALUES(?1, ?2) "
+      "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+  int64_t vals[7] = {a->version, a->epoch, hdr.m, hdr.efc, hdr.entry, hdr.top, (int64_t)hdr.nodes};
   static const char *keys[7] = {"hnsw_saved_version", "hnsw_saved_epoch", "hnsw_saved_m",
                                 "hnsw_saved_efc",     "hnsw_saved_entry", "hnsw_saved_top",
                                 "hnsw_saved_nodes"};
