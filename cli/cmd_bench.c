@@ -86,7 +86,8 @@ typedef struct run_result {
 
 /* Warm up, then time every query with options `so`; fills *out. */
 static int run_once(sv_shard *sh, const cli_fvecs *q, const cli_ivecs *gt, uint32_t k,
-                    uint32_t warmup, const sv_search_options *so, run_result *out) {
+                    uint32_t warmup, const sv_search_options *so, const sv_ann_options *ann,
+                    run_result *out) {
   int rc = CLI_ERR, src;
   size_t hits = 0, wanted = 0;
   double *lat = malloc((q->n ? q->n : 1) * sizeof *lat), wall, sum = 0.0;
@@ -99,7 +100,7 @@ static int run_once(sv_shard *sh, const cli_fvecs *q, const cli_ivecs *gt, uint3
     goto cleanup;
   }
   for (uint32_t w = 0; w < warmup && q->n > 0; w++) {
-    src = sv_search(sh, q->data + (w % q->n) * q->dim, q->dim, so, &res);
+    src = sv_search_ex(sh, q->data + (w % q->n) * q->dim, q->dim, so, ann, &res, NULL);
     sv_results_free(&res);
     if (src != SV_OK) {
       rc = cli_fail(sh, src, "warm-up query");
@@ -110,7 +111,7 @@ static int run_once(sv_shard *sh, const cli_fvecs *q, const cli_ivecs *gt, uint3
   for (size_t i = 0; i < q->n; i++) {
     double t0 = cli_now();
     size_t nt = 0;
-    src = sv_search(sh, q->data + i * q->dim, q->dim, so, &res);
+    src = sv_search_ex(sh, q->data + i * q->dim, q->dim, so, ann, &res, &out->plan);
     lat[i] = (cli_now() - t0) * 1e3;
     if (src != SV_OK) {
       char ctx[64];
@@ -118,7 +119,6 @@ static int run_once(sv_shard *sh, const cli_fvecs *q, const cli_ivecs *gt, uint3
       rc = cli_fail(sh, src, ctx);
       goto cleanup;
     }
-    if (res.plan) out->plan = res.plan;
     for (uint32_t j = 0; j < k; j++) {
       int32_t id = gt->data[i * gt->dim + j];
       if (id >= 0) row[nt++] = id;
@@ -251,12 +251,10 @@ int cmd_bench(int argc, char **argv) {
       memset(&r, 0, sizeof r);
       memset(&so, 0, sizeof so);
       so.k = k;
-      so.mode = modes[mi];
-      so.ef = hnsw_like ? efs[ei] : 0;
-      so.oversample = over;
-      if ((rc = run_once(sh, &q, &gt, k, warmup, &so, &r)) != CLI_OK) goto cleanup;
+      sv_ann_options ann = {modes[mi], hnsw_like ? efs[ei] : 0, over};
+      if ((rc = run_once(sh, &q, &gt, k, warmup, &so, &ann, &r)) != CLI_OK) goto cleanup;
       if (min_s && r.recall < (double)min_recall) below = 1;
-      unsigned ef_shown = so.ef ? so.ef : SV_DEFAULT_EF_SEARCH;
+      unsigned ef_shown = ann.ef ? ann.ef : SV_DEFAULT_EF_SEARCH;
       if (json) {
         printf("{\"queries\":%zu,\"k\":%u,\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"simd\":",
                q.n, k, (unsigned long long)st.count, st.dim, sv_metric_name(st.metric));

@@ -57,9 +57,12 @@ int cmd_index(int argc, char **argv) {
   sv_index_options io;
   sv_index_stats ist;
   cli_progress prog;
-  const cli_opt opts[] = {{"--hnsw", NULL, &hnsw},         {"--m", &m_s, NULL},
-                          {"--ef-construction", &efc_s, NULL}, {"--quantize", &quant_s, NULL},
-                          {"--drop", &drop_s, NULL},       {"--json", NULL, &json}};
+  const cli_opt opts[] = {{"--hnsw", NULL, &hnsw},
+                          {"--m", &m_s, NULL},
+                          {"--ef-construction", &efc_s, NULL},
+                          {"--quantize", &quant_s, NULL},
+                          {"--drop", &drop_s, NULL},
+                          {"--json", NULL, &json}};
 
   memset(&io, 0, sizeof io);
   memset(&prog, 0, sizeof prog);
@@ -110,9 +113,8 @@ int cmd_index(int argc, char **argv) {
         "\"nodes\":%llu,\"graph_bytes\":%llu,\"top_level\":%d,\"load_ms\":%.1f,"
         "\"graph_loaded\":%s}\n",
         ist.hnsw ? "true" : "false", ist.m, ist.ef_construction, *q8 ? "true" : "false",
-        *qb ? "true" : "false", (unsigned long long)ist.nodes,
-        (unsigned long long)ist.graph_bytes, ist.top_level, ist.load_ms,
-        ist.graph_loaded ? "true" : "false");
+        *qb ? "true" : "false", (unsigned long long)ist.nodes, (unsigned long long)ist.graph_bytes,
+        ist.top_level, ist.load_ms, ist.graph_loaded ? "true" : "false");
   } else {
     printf("path:        %s\n", pos[0]);
     if (ist.hnsw)
@@ -123,7 +125,9 @@ int cmd_index(int argc, char **argv) {
       printf("hnsw:        none\n");
     printf("quantize:    %s%s%s\n", q8, *q8 && *qb ? ", " : "", *q8 || *qb ? qb : "none");
     printf("load:        %.1f ms (%s)\n", ist.load_ms,
-           !ist.hnsw ? "vectors and codes" : ist.graph_loaded ? "saved graph" : "graph built");
+           !ist.hnsw          ? "vectors and codes"
+           : ist.graph_loaded ? "saved graph"
+                              : "graph built");
   }
   rc = CLI_OK;
 cleanup:

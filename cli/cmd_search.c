@@ -47,7 +47,8 @@ static void help(void) {
       SYNOPSIS);
 }
 
-static void print_json(size_t q, const sv_results *res, double ms, int with_meta, int explain) {
+static void print_json(size_t q, const sv_results *res, double ms, int with_meta,
+                       const char *plan) {
   printf("{\"query\":%zu,\"ids\":[", q);
   for (size_t i = 0; i < res->n; i++) printf("%s%lld", i ? "," : "", (long long)res->hits[i].id);
   printf("],\"scores\":[");
@@ -66,13 +67,14 @@ static void print_json(size_t q, const sv_results *res, double ms, int with_meta
     }
     printf("]");
   }
-  if (explain) printf(",\"plan\":\"%s\"", res->plan ? res->plan : "exact");
+  if (plan) printf(",\"plan\":\"%s\"", plan);
   printf(",\"ms\":%.4f}\n", ms);
 }
 
-static void print_table(size_t q, const sv_results *res, double ms, int with_meta, int explain) {
+static void print_table(size_t q, const sv_results *res, double ms, int with_meta,
+                        const char *plan) {
   printf("query %zu: %zu result%s in %.3f ms\n", q, res->n, res->n == 1 ? "" : "s", ms);
-  if (explain) printf("  plan: %s\n", res->plan ? res->plan : "exact");
+  if (plan) printf("  plan: %s\n", plan);
   if (res->n == 0) {
     printf("  (no results)\n");
     return;
@@ -154,12 +156,11 @@ int cmd_search(int argc, char **argv) {
   so.threshold = thr;
   so.filter = filter;
   so.with_metadata = with_meta;
-  so.mode = mode;
-  so.ef = ef;
-  so.oversample = over;
+  sv_ann_options ann = {mode, ef, over};
   for (size_t q = 0; q < queries.n; q++) {
     double t0 = cli_now(), ms;
-    int src = sv_search(sh, queries.data + q * queries.dim, queries.dim, &so, &res);
+    const char *plan = NULL;
+    int src = sv_search_ex(sh, queries.data + q * queries.dim, queries.dim, &so, &ann, &res, &plan);
     ms = (cli_now() - t0) * 1e3;
     if (src != SV_OK) {
       if (src == SV_EJSON) {
@@ -173,9 +174,9 @@ int cmd_search(int argc, char **argv) {
       goto cleanup;
     }
     if (json) {
-      print_json(q, &res, ms, with_meta, explain);
+      print_json(q, &res, ms, with_meta, explain ? plan : NULL);
     } else {
-      print_table(q, &res, ms, with_meta, explain);
+      print_table(q, &res, ms, with_meta, explain ? plan : NULL);
     }
     sv_results_free(&res);
     memset(&res, 0, sizeof res);

@@ -196,13 +196,6 @@ typedef struct sv_search_options {
   ** With a filter, exactly min(k, matching rows) results are returned. */
   const char *filter;
   int with_metadata; /* non-zero: fill sv_hit.metadata */
-  /* Added with the index (zero keeps the older behaviour). */
-  int mode;            /* sv_search_mode; a mode whose structure is missing
-                          fails with SV_ENOTFOUND naming the command that
-                          builds it */
-  uint32_t ef;         /* HNSW candidates kept (0 = the default, 64) */
-  uint32_t oversample; /* quantized modes rescore k * oversample rows
-                          (0 = the default: 10 for int8, 40 for binary) */
 } sv_search_options;
 
 typedef struct sv_hit {
@@ -214,9 +207,6 @@ typedef struct sv_hit {
 typedef struct sv_results {
   size_t n;
   sv_hit *hits;
-  /* What the planner ran (a static string): "exact", "exact-prefilter",
-  ** "quantized-int8", "quantized-binary", "hnsw", "hnsw-filtered". */
-  const char *plan;
 } sv_results;
 
 /* Exact k-NN search.  *out must be released with sv_results_free() (also
@@ -224,6 +214,27 @@ typedef struct sv_results {
 SV_API int sv_search(sv_shard *shard, const float *query, uint32_t dim,
                      const sv_search_options *opts, sv_results *out);
 SV_API void sv_results_free(sv_results *res);
+
+/* How to search (sv_search_ex).  All zero = auto with default ef and
+** oversampling, which is what sv_search does. */
+typedef struct sv_ann_options {
+  int mode;            /* sv_search_mode; a mode whose structure is missing
+                          fails with SV_ENOTFOUND naming the command that
+                          builds it */
+  uint32_t ef;         /* HNSW candidates kept, 1..100000 (0 = 64) */
+  uint32_t oversample; /* quantized modes rescore k * oversample rows,
+                          1..10000 (0 = 10 for int8, 40 for binary) */
+} sv_ann_options;
+
+/* sv_search with a search mode.  `ann` NULL means all defaults (auto).
+** When `plan` is not NULL it receives what the planner ran, a static
+** string: "exact", "exact-prefilter", "quantized-int8", "quantized-binary",
+** "hnsw" or "hnsw-filtered".  Scores are always exact float32 scores; with
+** a filter exactly min(k, matching rows) results are returned in every
+** mode.  Same failure contract as sv_search. */
+SV_API int sv_search_ex(sv_shard *shard, const float *query, uint32_t dim,
+                        const sv_search_options *opts, const sv_ann_options *ann, sv_results *out,
+                        const char **plan);
 
 /* ---- Indexes (HNSW graph, quantized codes) and compaction ---------------
 ** The choices are stored in the shard (so every handle and process uses

@@ -203,21 +203,21 @@ static int fetch_metadata(sv_shard *s, sv_results *res) {
 
 /* Everything about the call that needs no database. */
 static int check_query(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
-                       float **qout) {
+                       const sv_ann_options *ann, float **qout) {
   if (!o) return sv__fail(s, SV_EINVAL, "search options are NULL");
   if (!query) return sv__fail(s, SV_EINVAL, "query vector is NULL");
   if (dim != s->dim)
     return sv__fail(s, SV_EDIM, "query has dimension %u, shard has %u", (unsigned)dim,
                     (unsigned)s->dim);
   if (o->k == 0) return sv__fail(s, SV_EINVAL, "k must be at least 1");
-  if (o->mode < SV_MODE_AUTO || o->mode > SV_MODE_HNSW)
-    return sv__fail(s, SV_EINVAL, "unknown search mode %d", o->mode);
-  if (o->ef > SV_HNSW_EF_MAX)
+  if (ann->mode < SV_MODE_AUTO || ann->mode > SV_MODE_HNSW)
+    return sv__fail(s, SV_EINVAL, "unknown search mode %d", ann->mode);
+  if (ann->ef > SV_HNSW_EF_MAX)
     return sv__fail(s, SV_EINVAL, "ef must be between 1 and %d, got %u", SV_HNSW_EF_MAX,
-                    (unsigned)o->ef);
-  if (o->oversample > 10000)
+                    (unsigned)ann->ef);
+  if (ann->oversample > 10000)
     return sv__fail(s, SV_EINVAL, "oversample must be between 1 and 10000, got %u",
-                    (unsigned)o->oversample);
+                    (unsigned)ann->oversample);
   if (o->use_threshold && !isfinite(o->threshold))
     return sv__fail(s, SV_EINVAL, "threshold is not a finite number");
   double ss = 0.0;
@@ -244,9 +244,9 @@ static void push_slot(void *ctx, float key, uint32_t slot) {
 
 /* Choose the mode to run; a structure the mode needs but the shard lacks
 ** is an error naming the command that builds it. */
-static int plan_search(sv_shard *s, const sv_search_options *o, const sv_arena *a, int filtered,
+static int plan_search(sv_shard *s, const sv_ann_options *ann, const sv_arena *a, int filtered,
                        size_t matches, int *mode) {
-  int m = o->mode;
+  int m = ann->mode;
   if (m == SV_MODE_AUTO) {
     m = SV_MODE_EXACT;
     if (a->count >= SV_AUTO_MIN_ROWS) {
@@ -276,6 +276,14 @@ static int plan_search(sv_shard *s, const sv_search_options *o, const sv_arena *
 
 int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
               sv_results *out) {
+  return sv_search_ex(s, query, dim, o, NULL, out, NULL);
+}
+
+int sv_search_ex(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
+                 const sv_ann_options *ann_in, sv_results *out, const char **plan) {
+  static const sv_ann_options defaults = {SV_MODE_AUTO, 0, 0};
+  const sv_ann_options *ann = ann_in ? ann_in : &defaults;
+  const char *ran = "exact";
   int rc, db_locked = 0, in_read = 0, savepoint = 0, arena_locked = 0;
   float *q = NULL;
   uint64_t *bm = NULL;
@@ -287,11 +295,10 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
   if (out) {
     out->n = 0;
     out->hits = NULL;
-    out->plan = "exact";
   }
   if (!s) return SV_EINVAL;
   if (!out) return sv__fail(s, SV_EINVAL, "results pointer is NULL");
-  if ((rc = check_query(s, query, dim, o, &q)) != SV_OK) goto done;
+  if ((rc = check_query(s, query, dim, o, ann, &q)) != SV_OK) goto done;
 
   sv__db_lock(s);
   db_locked = 1;
@@ -316,7 +323,7 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
     db_locked = 0;
   }
 
-  if ((rc = plan_search(s, o, a, bm != NULL, matches, &mode)) != SV_OK) goto done;
+  if ((rc = plan_search(s, ann, a, bm != NULL, matches, &mode)) != SV_OK) goto done;
   size_t candidates = bm ? matches : a->count;
   size_t k = o->k < candidates ? o->k : candidates;
   if (k == 0) goto done;
@@ -339,29 +346,29 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
   int l2 = s->metric == SV_METRIC_L2;
   if (mode == SV_MODE_QUANTIZED || mode == SV_MODE_BINARY) {
     int bin = mode == SV_MODE_BINARY;
-    size_t over = o->oversample ? o->oversample
-                  : bin         ? SV_DEFAULT_OVERSAMPLE_BINARY
-                                : SV_DEFAULT_OVERSAMPLE_INT8;
-    out->plan = bin ? "quantized-binary" : "quantized-int8";
+    size_t over = ann->oversample ? ann->oversample
+                  : bin           ? SV_DEFAULT_OVERSAMPLE_BINARY
+                                  : SV_DEFAULT_OVERSAMPLE_INT8;
+    ran = bin ? "quantized-binary" : "quantized-int8";
     if (sv__ann_quantized(a, sc.kern, l2, q, bm, bin, k * over, push_slot, &sc) != SV_OK) {
       rc = sv__fail(s, SV_ENOMEM, "out of memory for a quantized scan");
       goto done;
     }
   } else if (mode == SV_MODE_HNSW) {
-    size_t ef = o->ef ? o->ef : SV_DEFAULT_EF_SEARCH;
+    size_t ef = ann->ef ? ann->ef : SV_DEFAULT_EF_SEARCH;
     long got = sv__ann_hnsw(a, q, k, ef, bm, push_slot, &sc);
     if (got < 0) {
       rc = sv__fail(s, SV_ENOMEM, "out of memory for an HNSW search");
       goto done;
     }
-    out->plan = bm ? "hnsw-filtered" : "hnsw";
+    ran = bm ? "hnsw-filtered" : "hnsw";
     if (bm && (size_t)got < k) { /* the graph missed matching rows: scan them */
       sv_topk_init(&top, heap, k);
       mode = SV_MODE_EXACT;
     }
   }
   if (mode == SV_MODE_EXACT) {
-    out->plan = bm ? "exact-prefilter" : "exact";
+    ran = bm ? "exact-prefilter" : "exact";
     if (bm)
       scan_bitmap(&sc, bm);
     else
@@ -387,6 +394,7 @@ done:
   free(heap);
   free(q);
   if (rc != SV_OK && out) sv_results_free(out);
+  if (plan) *plan = ran;
   return rc;
 }
 

@@ -83,14 +83,15 @@ static double recall(sv_shard *s, uint32_t dim, int mode, uint32_t ef, const cha
   double hit = 0, total = 0;
   for (int t = 0; t < nq; t++) {
     gen(q, dim);
-    sv_search_options eo = {.k = k, .filter = filter, .mode = SV_MODE_EXACT};
-    sv_search_options ao = {.k = k, .filter = filter, .mode = mode, .ef = ef};
+    sv_search_options so = {.k = k, .filter = filter};
+    sv_ann_options eo = {.mode = SV_MODE_EXACT}, ao = {.mode = mode, .ef = ef};
     sv_results er, ar;
-    CHECK_RC(sv_search(s, q, dim, &eo, &er), SV_OK);
-    CHECK_RC(sv_search(s, q, dim, &ao, &ar), SV_OK);
+    const char *plan = NULL;
+    CHECK_RC(sv_search_ex(s, q, dim, &so, &eo, &er, NULL), SV_OK);
+    CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &ar, &plan), SV_OK);
     CHECK(ar.n == er.n, "mode %d returned %zu rows, exact %zu", mode, ar.n, er.n);
     if (want_plan && t == 0)
-      CHECK(ar.plan && strcmp(ar.plan, want_plan) == 0, "plan %s, want %s", ar.plan, want_plan);
+      CHECK(plan && strcmp(plan, want_plan) == 0, "plan %s, want %s", plan, want_plan);
     for (size_t i = 0; i < er.n; i++)
       for (size_t j = 0; j < ar.n; j++)
         if (er.hits[i].id == ar.hits[j].id) {
@@ -185,9 +186,10 @@ static void test_codes_agree(void) {
     }
     if (i % 97 == 0) { /* a search keeps the arena loaded and current */
       gen(q, dim);
-      sv_search_options so = {.k = 5, .mode = SV_MODE_QUANTIZED};
+      sv_search_options so = {.k = 5};
+      sv_ann_options ao = {.mode = SV_MODE_QUANTIZED};
       sv_results r;
-      CHECK_RC(sv_search(s, q, dim, &so, &r), SV_OK);
+      CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_OK);
       sv_results_free(&r);
       CHECK(codes_agree(s), "codes disagree with vectors after %d operations", i);
       const char *why = sv_hnsw_check(s->arena.hnsw, &s->arena);
@@ -206,13 +208,15 @@ static void test_modes(void) {
     fill(s, dim, n);
     float q[MAXD];
     gen(q, dim);
-    sv_search_options so = {.k = k, .mode = SV_MODE_HNSW};
+    sv_search_options so = {.k = k};
+    sv_ann_options ao = {.mode = SV_MODE_HNSW};
     sv_results r;
-    CHECK_RC(sv_search(s, q, dim, &so, &r), SV_ENOTFOUND);
+    const char *plan = NULL;
+    CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_ENOTFOUND);
     CHECK(strstr(sv_errmsg(s), "sqlite-vector index SHARD --hnsw") != NULL, "message: %s",
           sv_errmsg(s));
-    so.mode = SV_MODE_QUANTIZED;
-    CHECK_RC(sv_search(s, q, dim, &so, &r), SV_ENOTFOUND);
+    ao.mode = SV_MODE_QUANTIZED;
+    CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_ENOTFOUND);
     CHECK(strstr(sv_errmsg(s), "--quantize int8") != NULL, "message: %s", sv_errmsg(s));
     sv_index_options io = {.hnsw = 1, .quantize = SV_QUANT_INT8 | SV_QUANT_BINARY};
     CHECK_RC(sv_index_build(s, &io), SV_OK);
@@ -231,9 +235,8 @@ static void test_modes(void) {
     /* A filter matching fewer rows than k returns all of them. */
     recall(s, dim, SV_MODE_HNSW, 0, "{\"g\":{\"$gte\":99}}", 500, 2, NULL);
     /* Auto: below the threshold exact. */
-    so.mode = SV_MODE_AUTO;
-    CHECK_RC(sv_search(s, q, dim, &so, &r), SV_OK);
-    CHECK(strcmp(r.plan, n >= SV_AUTO_MIN_ROWS ? "hnsw" : "exact") == 0, "auto plan %s", r.plan);
+    CHECK_RC(sv_search_ex(s, q, dim, &so, NULL, &r, &plan), SV_OK);
+    CHECK(strcmp(plan, n >= SV_AUTO_MIN_ROWS ? "hnsw" : "exact") == 0, "auto plan %s", plan);
     sv_results_free(&r);
     sv_shard_close(s);
   }
@@ -262,15 +265,16 @@ static void test_bad_params(void) {
   CHECK(st.hnsw == 0 && st.quantize == 0, "a refused build changed the index");
   float q[8] = {1, 0, 0, 0, 0, 0, 0, 0};
   sv_results r;
-  sv_search_options so = {.k = 3, .mode = 99};
-  CHECK_RC(sv_search(s, q, dim, &so, &r), SV_EINVAL);
-  so.mode = SV_MODE_HNSW;
-  so.ef = 1u << 30;
-  CHECK_RC(sv_search(s, q, dim, &so, &r), SV_EINVAL);
-  so.ef = 0;
-  so.mode = SV_MODE_QUANTIZED;
-  so.oversample = 1u << 30;
-  CHECK_RC(sv_search(s, q, dim, &so, &r), SV_EINVAL);
+  sv_search_options so = {.k = 3};
+  sv_ann_options ao = {.mode = 99};
+  CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_EINVAL);
+  ao.mode = SV_MODE_HNSW;
+  ao.ef = 1u << 30;
+  CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_EINVAL);
+  ao.ef = 0;
+  ao.mode = SV_MODE_QUANTIZED;
+  ao.oversample = 1u << 30;
+  CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_EINVAL);
   CHECK_RC(sv_index_drop(s, 0, 0x80), SV_EINVAL);
   sv_shard_close(s);
 }
@@ -348,14 +352,15 @@ static void test_two_handles(void) {
   CHECK_RC(sv_shard_open(path, &o, &b), SV_OK);
   float q[MAXD];
   gen(q, dim);
-  sv_search_options so = {.k = 5, .mode = SV_MODE_HNSW};
+  sv_search_options so = {.k = 5};
+  sv_ann_options ao = {.mode = SV_MODE_HNSW};
   sv_results r;
-  CHECK_RC(sv_search(b, q, dim, &so, &r), SV_ENOTFOUND);
+  CHECK_RC(sv_search_ex(b, q, dim, &so, &ao, &r, NULL), SV_ENOTFOUND);
   sv_index_options io = {.hnsw = 1, .quantize = SV_QUANT_INT8};
   CHECK_RC(sv_index_build(a, &io), SV_OK);
   fill(a, dim, 300);
   for (int64_t id = 1; id <= 200; id++) CHECK_RC(sv_delete(a, id), SV_OK);
-  CHECK_RC(sv_search(b, q, dim, &so, &r), SV_OK);
+  CHECK_RC(sv_search_ex(b, q, dim, &so, &ao, &r, NULL), SV_OK);
   sv_results_free(&r);
   CHECK(sv_hnsw_check(b->arena.hnsw, &b->arena) == NULL && b->arena.count == 600,
         "second handle's graph (%zu rows)", b->arena.count);
