@@ -65,7 +65,9 @@ static void fn_index(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       int_arg(ctx, argc, argv, 2, "ef_construction", 1, 100000, &io.ef_construction))
     return;
   io.hnsw = strcmp(what, "hnsw") == 0;
-  io.quantize = strcmp(what, "int8") == 0 ? SV_QUANT_INT8 : strcmp(what, "binary") == 0 ? SV_QUANT_BINARY : 0;
+  io.quantize = strcmp(what, "int8") == 0     ? SV_QUANT_INT8
+                : strcmp(what, "binary") == 0 ? SV_QUANT_BINARY
+                                              : 0;
   if (get_shard(ctx, "vector_index", schema_of(argc, argv, 3), &e)) return;
   int status = sv_index_build(sql_entry_shard(e), &io);
   if (status == SV_OK) {

@@ -324,6 +324,7 @@ int sv_search_ex(sv_shard *s, const float *query, uint32_t dim, const sv_search_
   }
 
   if ((rc = plan_search(s, ann, a, bm != NULL, matches, &mode)) != SV_OK) goto done;
+  if (mode == SV_MODE_EXACT) ran = bm ? "exact-prefilter" : "exact";
   size_t candidates = bm ? matches : a->count;
   size_t k = o->k < candidates ? o->k : candidates;
   if (k == 0) goto done;
