@@ -171,7 +171,7 @@ static void test_codes_agree(void) {
   CHECK_RC(sv_index_build(s, &io), SV_OK);
   float v[MAXD], q[MAXD];
   int64_t maxid = 300;
-  int ops = slow ? 300 : 3000;
+  int ops = slow ? 200 : 3000;
   for (int i = 0; i < ops; i++) {
     int op = (int)(sv_test_rand(&seed) % 3);
     int64_t id = 1 + (int64_t)(sv_test_rand(&seed) % (uint64_t)maxid);
@@ -201,7 +201,7 @@ static void test_codes_agree(void) {
 
 static void test_modes(void) {
   uint32_t dim = 64, k = 10;
-  size_t n = slow ? 2000 : 6000;
+  size_t n = slow ? 700 : 6000;
   sv_metric metrics[3] = {SV_METRIC_COSINE, SV_METRIC_L2, SV_METRIC_DOT};
   for (int mi = 0; mi < 3; mi++) {
     sv_shard *s = open_new("modes", dim, metrics[mi], NULL, 0);
@@ -218,7 +218,9 @@ static void test_modes(void) {
     ao.mode = SV_MODE_QUANTIZED;
     CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_ENOTFOUND);
     CHECK(strstr(sv_errmsg(s), "--quantize int8") != NULL, "message: %s", sv_errmsg(s));
-    sv_index_options io = {.hnsw = 1, .quantize = SV_QUANT_INT8 | SV_QUANT_BINARY};
+    sv_index_options io = {.hnsw = 1,
+                           .quantize = SV_QUANT_INT8 | SV_QUANT_BINARY,
+                           .ef_construction = slow ? 60 : 0};
     CHECK_RC(sv_index_build(s, &io), SV_OK);
     double r8 = recall(s, dim, SV_MODE_QUANTIZED, 0, NULL, k, 30, "quantized-int8");
     double rb = recall(s, dim, SV_MODE_BINARY, 0, NULL, k, 30, "quantized-binary");
@@ -281,7 +283,7 @@ static void test_bad_params(void) {
 
 static void test_churn(void) {
   uint32_t dim = 32;
-  size_t first = slow ? 2000 : 20000, more = slow ? 1000 : 10000;
+  size_t first = slow ? 800 : 20000, more = slow ? 400 : 10000;
   char path[512];
   sv_shard *s = open_new("churn", dim, SV_METRIC_COSINE, path, sizeof path);
   sv_index_options io = {.hnsw = 1, .m = 12, .ef_construction = 100};
@@ -376,7 +378,7 @@ static void test_kill(void) {
   uint32_t dim = 24;
   char path[512];
   sv_shard *s = open_new("kill", dim, SV_METRIC_COSINE, path, sizeof path);
-  fill(s, dim, slow ? 1000 : 4000);
+  fill(s, dim, slow ? 400 : 4000);
   sv_shard_close(s);
   for (int round = 0; round < 4; round++) {
     int fds[2];
