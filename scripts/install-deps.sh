@@ -8,6 +8,8 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
 valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils"
+# gnuplot draws the ef-sweep plot of bench/ann-bench.sh (docs/BENCHMARKS.md).
+PKGS="$PKGS gnuplot-nox"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -228,10 +228,14 @@ int sv_index_drop(sv_shard *s, int drop_hnsw, int quantize) {
   int rc = read_config(s);
   sv__db_unlock(s);
   if (rc != SV_OK) return rc;
-  /* Dropped codes are freed by the next arena rebuild: start it clean. */
+  /* Dropped codes are freed by the next arena rebuild: start it clean.
+  ** The connection lock first (the lock order), so no search sits between
+  ** its refresh and its scan while the arena empties. */
+  sv__db_lock(s);
   sv_rwlock_wrlock(&s->arena_lock);
   sv_arena_free(&s->arena);
   sv_rwlock_wrunlock(&s->arena_lock);
+  sv__db_unlock(s);
   return change_config(s, s->idx_quantize & ~quantize, drop_hnsw ? 0 : s->idx_m,
                        drop_hnsw ? 0 : s->idx_efc, !drop_hnsw, NULL);
 }
