@@ -405,7 +405,7 @@ int sv_hnsw_add(sv_hnsw *h, const sv_arena *a, uint32_t slot, uint32_t *node_out
       rc = SV_ENOMEM;
       break;
     }
-    qsort(res.e, res.n, sizeof *res.e, cmp_cand);
+    if (res.n) qsort(res.e, res.n, sizeof *res.e, cmp_cand);
     /* M links for the new node on every level (as in the paper); level-0
     ** lists may then grow to 2M through reverse links before pruning. */
     select_links(h, a, k, res.e, res.n, h->m, links(h, nn, l));
@@ -474,7 +474,7 @@ void sv_hnsw_remove(sv_hnsw *h, const sv_arena *a, uint32_t d) {
           if (!dup) c[n++] = (cand){key(h, k, base, row_of(h, a, x), a->dim), x};
         }
       }
-      qsort(c, n, sizeof *c, cmp_cand);
+      if (n) qsort(c, n, sizeof *c, cmp_cand);
       select_links(h, a, k, c, n, max_links(h, l), le);
     }
   }
@@ -507,7 +507,7 @@ long sv_hnsw_search(const sv_hnsw *h, const sv_arena *a, const float *q, size_t 
   float dep = key(h, k, q, row_of(h, a, ep), a->dim);
   for (int l = h->top; l > 0; l--) greedy(h, a, k, q, l, &ep, &dep);
   if (search_layer(h, a, k, q, ep, dep, ef, 0, &v, allow, &res, &cands)) goto done;
-  qsort(res.e, res.n, sizeof *res.e, cmp_cand);
+  if (res.n) qsort(res.e, res.n, sizeof *res.e, cmp_cand);
   size_t n = res.n < k_ ? res.n : k_;
   for (size_t i = 0; i < n; i++) {
     keys[i] = res.e[i].d;

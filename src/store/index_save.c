@@ -110,7 +110,7 @@ static int changed_since(sv_shard *s, int64_t v, size_t limit, idset *out) {
     out->ids[out->n++] = sqlite3_column_int64(st, 0);
   }
   if (src != SQLITE_DONE) goto done;
-  qsort(out->ids, out->n, sizeof *out->ids, cmp_i64);
+  if (out->n) qsort(out->ids, out->n, sizeof *out->ids, cmp_i64);
   rc = 0;
 done:
   sqlite3_finalize(st);
