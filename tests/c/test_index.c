@@ -19,8 +19,8 @@
 **     fresh shard with the live rows, and the index keeps its recall;
 **   - bad parameters (M <= 1, ef 0 or huge, unknown modes) are refused with
 **     a message and change nothing; a missing structure names its command.
-** Sizes shrink under valgrind and coverage (SV_TEST_VALGRIND) to keep the
-** suite within its time budget.
+** Sizes shrink under valgrind (SV_TEST_VALGRIND) and in unoptimised
+** (coverage) builds to keep the suite within its time budget.
 */
 #include <signal.h>
 #include <stdint.h>
@@ -433,6 +433,9 @@ static void test_kill(void) {
 
 int main(void) {
   slow = getenv("SV_TEST_VALGRIND") != NULL;
+#ifndef __OPTIMIZE__
+  slow = 1; /* the -O0 coverage build: same paths, smaller sizes */
+#endif
   init_centers();
   test_kernels();
   test_codes_agree();
