@@ -26,7 +26,7 @@
 # Environment: SV_ANN_DATASETS (default "g20k_d128:20000:128"; the issue's
 # sets are "g10k_d1536:10000:1536 g100k_d384:100000:384 g1m_d96:1000000:96"),
 # SV_ANN_EF (default "10,20,40,80,160,320"), SV_ANN_M (16), SV_ANN_EFC (200),
-# SV_ANN_SKIP_OTHERS=1.  Results: build/ann-results/<UTC stamp>/ and
+# SV_ANN_SKIP_OTHERS=1, SV_ANN_OTHERS=FILE (reuse the others.json of an earlier run).  Results: build/ann-results/<UTC stamp>/ and
 # build/ann-results/latest.
 set -euo pipefail
 [ $# -eq 1 ] && [ -d "$1" ] || {
@@ -93,7 +93,9 @@ for spec in "${SETS[@]}"; do
     --mode exact,quantized,binary,hnsw --ef "$EFS" --json >"$OUT/ours_${name}_bench.jsonl"
 done
 
-if [ "${SV_ANN_SKIP_OTHERS:-0}" != 1 ]; then
+if [ -n "${SV_ANN_OTHERS:-}" ]; then
+  cp "$SV_ANN_OTHERS" "$OUT/others.json" # reuse hnswlib/usearch results of an earlier run
+elif [ "${SV_ANN_SKIP_OTHERS:-0}" != 1 ]; then
   if [ ! -d "$COMPARE/node_modules/hnswlib-node" ] || [ ! -d "$COMPARE/node_modules/usearch" ]; then
     log "npm ci in bench/compare"
     (cd "$COMPARE" && npm_config_nodedir=/usr npm ci --no-audit --no-fund >"$OUT/npm-ci.txt" 2>&1)

@@ -61,10 +61,10 @@ void sv_arena_free(sv_arena *a) {
   free(a->ids);
   free(a->hkeys);
   free(a->hvals);
-  free(a->i8);
+  sv_bigbuf_free(a->i8, a->cap * (size_t)dim);
   free(a->i8scale);
   free(a->sqnorm);
-  free(a->bits);
+  sv_bigbuf_free(a->bits, a->cap * ((dim + 63) / 64) * sizeof(uint64_t));
   free(a->node);
   sv_hnsw_free(a->hnsw);
   sv_arena_init(a, dim, normalise);
@@ -90,20 +90,27 @@ static int grow(void **p, size_t n, size_t size) {
   return 0;
 }
 
-/* Grow the enabled side arrays to `rows` slots.  On failure some may have
-** grown already, which is harmless: cap is only raised once all fit. */
-static int grow_side(sv_arena *a, size_t rows, int codes, int with_node) {
+/* Grow the enabled side arrays from `old` to `rows` slots (old = 0 for
+** arrays being enabled now).  The scanned code arrays are big buffers
+** (huge pages, like the floats): the quantized scan streams them.  On
+** failure some may have grown already, which is harmless: cap is only
+** raised once all fit. */
+static int grow_side(sv_arena *a, size_t old, size_t rows, int codes, int with_node) {
   size_t dim = a->dim;
   if (codes & SV_ARENA_I8) {
+    void *p = a->i8;
     if (dim != 0 && rows > SIZE_MAX / dim) return -1;
-    if (grow((void **)&a->i8, rows * dim, 1) || grow((void **)&a->i8scale, rows, sizeof(float)) ||
+    if (sv_bigbuf_resize(&p, old * dim, rows * dim) != 0) return -1;
+    a->i8 = p;
+    if (grow((void **)&a->i8scale, rows, sizeof(float)) ||
         grow((void **)&a->sqnorm, rows, sizeof(float)))
       return -1;
   }
   if (codes & SV_ARENA_BITS) {
-    size_t w = (dim + 63) / 64;
-    if (rows > SIZE_MAX / w) return -1;
-    if (grow((void **)&a->bits, rows * w, sizeof(uint64_t))) return -1;
+    size_t wb = ((dim + 63) / 64) * sizeof(uint64_t);
+    void *p = a->bits;
+    if (rows > SIZE_MAX / wb || sv_bigbuf_resize(&p, old * wb, rows * wb) != 0) return -1;
+    a->bits = p;
   }
   if (with_node && grow((void **)&a->node, rows, sizeof(uint32_t))) return -1;
   return 0;
@@ -196,7 +203,7 @@ int sv_arena_reserve(sv_arena *a, size_t rows) {
     void *data = a->data;
     if (sv_bigbuf_resize(&data, a->cap * row_bytes, rows * row_bytes) != 0) return SV_ENOMEM;
     a->data = data;
-    if (grow_side(a, rows, a->codes, a->hnsw != NULL) != 0) return SV_ENOMEM;
+    if (grow_side(a, a->cap, rows, a->codes, a->hnsw != NULL) != 0) return SV_ENOMEM;
     a->cap = rows;
   }
   size_t want = 16;
@@ -289,7 +296,7 @@ uint32_t sv_arena_find(const sv_arena *a, int64_t id) {
 
 int sv_arena_set_codes(sv_arena *a, int codes) {
   int add = codes & ~a->codes;
-  if (add && grow_side(a, a->cap, add, 0) != 0) return SV_ENOMEM;
+  if (add && grow_side(a, 0, a->cap, add, 0) != 0) return SV_ENOMEM;
   a->bwords = ((size_t)a->dim + 63) / 64;
   int had = a->codes;
   a->codes = add;
@@ -304,7 +311,7 @@ int sv_arena_set_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *, s
   sv_hnsw_free(a->hnsw);
   a->hnsw = NULL;
   if (!h) goto done;
-  if (grow_side(a, a->cap, 0, 1) != 0) {
+  if (grow_side(a, 0, a->cap, 0, 1) != 0) {
     rc = SV_ENOMEM;
     goto done;
   }
@@ -325,7 +332,7 @@ int sv_arena_attach_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *
   uint32_t *seen = NULL;
   sv_hnsw_free(a->hnsw);
   a->hnsw = NULL;
-  if (grow_side(a, a->cap, 0, 1) != 0) {
+  if (grow_side(a, 0, a->cap, 0, 1) != 0) {
     rc = SV_ENOMEM;
     goto done;
   }

@@ -218,9 +218,8 @@ static void test_modes(void) {
     ao.mode = SV_MODE_QUANTIZED;
     CHECK_RC(sv_search_ex(s, q, dim, &so, &ao, &r, NULL), SV_ENOTFOUND);
     CHECK(strstr(sv_errmsg(s), "--quantize int8") != NULL, "message: %s", sv_errmsg(s));
-    sv_index_options io = {.hnsw = 1,
-                           .quantize = SV_QUANT_INT8 | SV_QUANT_BINARY,
-                           .ef_construction = slow ? 60 : 0};
+    sv_index_options io = {
+        .hnsw = 1, .quantize = SV_QUANT_INT8 | SV_QUANT_BINARY, .ef_construction = slow ? 60 : 0};
     CHECK_RC(sv_index_build(s, &io), SV_OK);
     double r8 = recall(s, dim, SV_MODE_QUANTIZED, 0, NULL, k, 30, "quantized-int8");
     double rb = recall(s, dim, SV_MODE_BINARY, 0, NULL, k, 30, "quantized-binary");
