@@ -275,10 +275,12 @@ typedef struct sv_index_stats {
 /* Loads the shard's rows and structures if needed and describes them. */
 SV_API int sv_index_stats_get(sv_shard *shard, sv_index_stats *out);
 
-/* Physically remove tombstones and rewrite the file (VACUUM) so it shrinks
-** to about the size of a fresh shard with the live rows.  Tombstones are
-** what replicas learn deletes from: compact after replicas have synced.
-** SV_EBUSY when another connection holds the file. */
+/* Rewrite the file without free pages (VACUUM) so the space of deleted
+** rows is given back: after deleting half the rows the file ends close to
+** the size of a fresh shard with the live rows.  Tombstones are kept (they
+** are how replicas learn of deletes); versions, ids, codes and the saved
+** graph stay valid.  Fails (SV_EBUSY or SV_EIO) when another connection
+** holds the file in a transaction or inside an open transaction. */
 SV_API int sv_compact(sv_shard *shard);
 
 /* ---- Introspection ------------------------------------------------------ */
