@@ -339,6 +339,21 @@ static void test_churn(void) {
          st.graph_loaded ? "loaded" : "rebuilt");
   CHECK(recall(s, dim, SV_MODE_HNSW, 100, NULL, 10, 20, "hnsw") >= 0.95, "recall after reopen");
   sv_shard_close(s);
+
+  /* A damaged snapshot is detected and the graph rebuilt from the vectors. */
+  sqlite3 *raw = NULL;
+  CHECK(sqlite3_open(path, &raw) == SQLITE_OK, "raw open");
+  CHECK(sqlite3_exec(raw, "UPDATE sv_hnsw SET data = zeroblob(13) WHERE chunk = 0", NULL, NULL,
+                     NULL) == SQLITE_OK,
+        "damaging the snapshot");
+  sqlite3_close(raw);
+  CHECK_RC(sv_shard_open(path, &o, &s), SV_OK);
+  CHECK_RC(sv_index_stats_get(s, &st), SV_OK);
+  CHECK(st.hnsw && !st.graph_loaded && st.nodes == live, "damaged snapshot: loaded %d, %llu nodes",
+        st.graph_loaded, (unsigned long long)st.nodes);
+  CHECK(sv_hnsw_check(s->arena.hnsw, &s->arena) == NULL, "rebuilt graph consistent");
+  CHECK(recall(s, dim, SV_MODE_HNSW, 100, NULL, 10, 20, "hnsw") >= 0.95, "recall after rebuild");
+  sv_shard_close(s);
   sv_test_remove_db(path);
   sv_test_remove_db(fresh);
 }
