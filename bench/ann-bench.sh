@@ -76,19 +76,19 @@ for spec in "${SETS[@]}"; do
   "$CLI" import "$shard" "$DATA/${name}_base.fvecs" >/dev/null
   sync
   log "$name: quantize"
-  /usr/bin/time -f '{"wall_s":%e,"max_rss_kb":%M}' -o "$OUT/ours_${name}_quant_time.json" \
+  /usr/bin/time -f '{"wall_s":%e,"cpu_s":%U,"sys_s":%S,"max_rss_kb":%M}' -o "$OUT/ours_${name}_quant_time.json" \
     "$CLI" index "$shard" --quantize int8 --json >"$OUT/ours_${name}_quant.json"
   "$CLI" index "$shard" --quantize binary --json >/dev/null
   log "$name: hnsw build (M $M, ef_construction $EFC)"
-  /usr/bin/time -f '{"wall_s":%e,"max_rss_kb":%M}' -o "$OUT/ours_${name}_build_time.json" \
+  /usr/bin/time -f '{"wall_s":%e,"cpu_s":%U,"sys_s":%S,"max_rss_kb":%M}' -o "$OUT/ours_${name}_build_time.json" \
     "$CLI" index "$shard" --hnsw --m "$M" --ef-construction "$EFC" --json >"$OUT/ours_${name}_build.json"
   sync
   "$CLI" stats "$shard" --json >"$OUT/ours_${name}_stats.json"
   log "$name: open (load vectors, codes, saved graph)"
-  /usr/bin/time -f '{"wall_s":%e,"max_rss_kb":%M}' -o "$OUT/ours_${name}_open_time.json" \
+  /usr/bin/time -f '{"wall_s":%e,"cpu_s":%U,"sys_s":%S,"max_rss_kb":%M}' -o "$OUT/ours_${name}_open_time.json" \
     "$CLI" index "$shard" --json >"$OUT/ours_${name}_open.json"
   log "$name: search sweep"
-  /usr/bin/time -f '{"wall_s":%e,"max_rss_kb":%M}' -o "$OUT/ours_${name}_bench_time.json" \
+  /usr/bin/time -f '{"wall_s":%e,"cpu_s":%U,"sys_s":%S,"max_rss_kb":%M}' -o "$OUT/ours_${name}_bench_time.json" \
     "$CLI" bench "$shard" --queries "$DATA/${name}_query.fvecs" --truth "$DATA/${name}_gt.ivecs" \
     --mode exact,quantized,binary,hnsw --ef "$EFS" --json >"$OUT/ours_${name}_bench.jsonl"
 done

@@ -39,7 +39,7 @@ md += `hnswlib-node ${others.versions['hnswlib-node'] || '–'}, usearch ${other
 
 let dat = '';
 const plots = [];
-md += '### Build, open, size, memory\n\n| dataset | system | build s | open s | file / index MB | RSS MB |\n|---|---|---:|---:|---:|---:|\n';
+md += '### Build, open, size, memory\n\n| dataset | system | build s (wall) | build CPU s | open s | file / index MB | RSS MB |\n|---|---|---:|---:|---:|---:|---:|\n';
 const sweeps = {};
 for (const s of sets) {
   const b = rd(`ours_${s}_build_time.json`);
@@ -47,10 +47,11 @@ for (const s of sets) {
   const open = rd(`ours_${s}_open.json`);
   const st = rd(`ours_${s}_stats.json`);
   const bt = rd(`ours_${s}_bench_time.json`);
-  md += `| ${s} | sqlite-vector | ${f2(b.wall_s)} | ${f3(o.wall_s)} (load ${f1(open.load_ms)} ms) | ${f1(st.file_size / 1e6)} | ${f1(bt.max_rss_kb / 1024)} |\n`;
+  const cpu = b.cpu_s != null ? b.cpu_s + (b.sys_s || 0) : null;
+  md += `| ${s} | sqlite-vector | ${f2(b.wall_s)} | ${f2(cpu)} | ${f3(o.wall_s)} (load ${f1(open.load_ms)} ms) | ${f1(st.file_size / 1e6)} | ${f1(bt.max_rss_kb / 1024)} |\n`;
   const ds = (others.datasets || {})[s];
   for (const sys of ds ? ds.systems : []) {
-    md += `| ${s} | ${sys.system} | ${f2(sys.build_s)} | ${f3(sys.open_s)} | ${f1(sys.file_bytes / 1e6)} | +${f1(sys.rss_delta_mb)} (index only) |\n`;
+    md += `| ${s} | ${sys.system} | ${f2(sys.build_s)} | ${f2(sys.build_cpu_s)} | ${f3(sys.open_s)} | ${f1(sys.file_bytes / 1e6)} | +${f1(sys.rss_delta_mb)} (index only) |\n`;
   }
   const ours = lines(`ours_${s}_bench.jsonl`);
   sweeps[s] = { 'sqlite-vector': ours.filter((r) => r.mode === 'hnsw').map((r) => ({ ef: r.ef, recall: r.recall, p50_ms: r.p50_ms, qps: r.qps })) };
