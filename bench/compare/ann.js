@@ -159,7 +159,9 @@ function runUsearch(base, queries, gt) {
 const results = { m: M, efc: EFC, versions: {}, datasets: {} };
 for (const p of ['hnswlib-node', 'usearch']) {
   try {
-    results.versions[p] = require(path.join(p, 'package.json')).version;
+    /* read the file: usearch's "exports" map hides its package.json from require */
+    const pj = path.join(__dirname, 'node_modules', p, 'package.json');
+    results.versions[p] = JSON.parse(fs.readFileSync(pj, 'utf8')).version;
   } catch (e) {
     results.versions[p] = null;
   }
