@@ -569,6 +569,10 @@ int sv_hnsw_encode(const sv_hnsw *h, const sv_arena *a, size_t first, size_t cou
   size_t bytes = 0;
   for (size_t i = first; i < first + count; i++) {
     bytes += 9;
+    if (h->slot[i] == SV_ARENA_NO_SLOT) {
+      bytes += 4; /* a free node: level 0, no links */
+      continue;
+    }
     for (int l = 0; l <= h->level[i]; l++) bytes += 4 + 4 * (size_t)links(h, (uint32_t)i, l)[0];
   }
   unsigned char *p = malloc(bytes ? bytes : 1);
@@ -662,6 +666,7 @@ int sv_hnsw_load_end(sv_hnsw *h) {
       free(h->up[i]);
       h->up[i] = NULL;
       h->level[i] = 0;
+      links(h, (uint32_t)i, 0)[0] = 0;
       h->dead[h->ndead++] = (uint32_t)i;
     }
   }
