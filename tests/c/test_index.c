@@ -233,6 +233,12 @@ static void test_modes(void) {
     double rf1 = recall(s, dim, SV_MODE_HNSW, 0, "{\"g\":7}", k, 10, "exact-prefilter");
     double rf50 = recall(s, dim, SV_MODE_HNSW, 0, "{\"g\":{\"$lt\":50}}", k, 20, "hnsw-filtered");
     CHECK(rf1 == 1.0 && rf50 >= 0.95, "filtered recall %.3f %.3f", rf1, rf50);
+    /* The quantized scans read only the matching rows' codes. */
+    double rq =
+        recall(s, dim, SV_MODE_QUANTIZED, 0, "{\"g\":{\"$lt\":50}}", k, 10, "quantized-int8");
+    double rqb =
+        recall(s, dim, SV_MODE_BINARY, 0, "{\"g\":{\"$lt\":50}}", k, 10, "quantized-binary");
+    CHECK(rq >= 0.999 && rqb >= 0.85, "filtered quantized recall %.3f %.3f", rq, rqb);
     /* A filter matching fewer rows than k returns all of them. */
     recall(s, dim, SV_MODE_HNSW, 0, "{\"g\":{\"$gte\":99}}", 500, 2, NULL);
     /* Auto: below the threshold exact. */
