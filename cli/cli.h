@@ -42,6 +42,8 @@ int cmd_get(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_memory(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_compact(int argc, char **argv);
 /* Parse --mode exact|quantized|binary|hnsw|auto into an sv_search_mode. */

@@ -8,6 +8,7 @@
 ** running on" is asked here).
 */
 #include "cli.h"
+#include "sqlite_vector_sync.h"
 
 static const char SYNOPSIS[] = "stats SHARD [--json]";
 
@@ -26,7 +27,8 @@ int cmd_stats(int argc, char **argv) {
         "Print the shard's row counts, dimension, metric, file size, format and write\n"
         "versions, identity, and the SIMD backend used for search.\n\n"
         "  --json   print one JSON object with count, deleted, dim, metric, simd,\n"
-        "           format_version, file_size, version, shard_id, node_id, path\n",
+        "           format_version, file_size, version, shard_id, node_id, path,\n"
+        "           digest (the content digest replicas compare, docs/SYNC.md)\n",
         SYNOPSIS);
     return CLI_OK;
   }
@@ -40,6 +42,12 @@ int cmd_stats(int argc, char **argv) {
     goto cleanup;
   }
   st.shard_id[sizeof st.shard_id - 1] = '\0';
+  char digest[65];
+  src = sv_shard_digest(sh, digest, NULL);
+  if (src != SV_OK) {
+    rc = cli_fail(sh, src, pos[0]);
+    goto cleanup;
+  }
   if (json) {
     printf("{\"path\":");
     cli_out_str(stdout, pos[0]);
@@ -50,7 +58,8 @@ int cmd_stats(int argc, char **argv) {
     printf(",\"format_version\":%d,\"file_size\":%llu,\"version\":%lld,\"shard_id\":",
            st.format_version, (unsigned long long)st.file_size, (long long)st.version);
     cli_out_str(stdout, st.shard_id);
-    printf(",\"node_id\":%lld}\n", (long long)st.node_id);
+    printf(",\"node_id\":%lld", (long long)st.node_id);
+    printf(",\"digest\":\"%s\"}\n", digest);
   } else {
     printf("path:           %s\n", pos[0]);
     printf("count:          %llu\n", (unsigned long long)st.count);
@@ -63,6 +72,7 @@ int cmd_stats(int argc, char **argv) {
     printf("version:        %lld\n", (long long)st.version);
     printf("shard_id:       %s\n", st.shard_id);
     printf("node_id:        %lld\n", (long long)st.node_id);
+    printf("digest:         %s\n", digest);
   }
   rc = CLI_OK;
 cleanup:

@@ -27,6 +27,8 @@ static const command COMMANDS[] = {
     {"delete", cmd_delete, "delete one row"},
     {"stats", cmd_stats, "print shard statistics"},
     {"bench", cmd_bench, "measure recall and latency against ground truth"},
+    {"memory", cmd_memory, "agent memory: store, search, patterns, context, eval"},
+    {"sync", cmd_sync, "replicate shards over QUIC (keygen, serve, push, pull, both)"},
     {"index", cmd_index, "build an HNSW graph or quantized codes"},
     {"compact", cmd_compact, "shrink the file after deletes (VACUUM)"},
 };

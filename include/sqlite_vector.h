@@ -69,6 +69,10 @@ typedef struct sv_shard sv_shard;
 /* Open flags. */
 #define SV_OPEN_CREATE 0x1   /* create the file if it does not exist */
 #define SV_OPEN_READONLY 0x2 /* open read-only; writes fail with SV_EREADONLY */
+/* Every write is on stable storage when the call returns (SQLite's
+** synchronous=FULL: the WAL is fsynced at each commit), not only safe
+** from a process crash.  Costs one fsync per write call. */
+#define SV_OPEN_DURABLE 0x4
 
 typedef struct sv_open_options {
   uint32_t dim;     /* 1..SV_MAX_DIM; 0 = take it from the existing file */

@@ -8,6 +8,12 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev clang-format
 valgrind gcovr sqlite3 python3 util-linux procps ca-certificates xz-utils"
+PKGS="$PKGS libcjson-dev"
+PKGS="$PKGS libcurl4-gnutls-dev" # memory: HTTP embedders (src/memory/embed_http.c)
+# Bindings (Node addon, WebAssembly, browser tests): emscripten, brotli, chromium.
+PKGS="$PKGS emscripten binaryen brotli chromium"
+# Sync over QUIC: ngtcp2 0.12.1 + GnuTLS, zstd, certtool (tests), ip netns (tests).
+PKGS="$PKGS libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libzstd-dev gnutls-bin iproute2"
 # gnuplot draws the ef-sweep plot of bench/ann-bench.sh (docs/BENCHMARKS.md).
 PKGS="$PKGS gnuplot-nox"
 missing=""

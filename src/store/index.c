@@ -31,7 +31,7 @@
 #define DEFAULT_M 16
 #define DEFAULT_EFC 200
 
-double sv__now_ms(void) {
+double sv__store_now_ms(void) {
   struct timespec ts;
   if (timespec_get(&ts, TIME_UTC) != TIME_UTC) return 0.0;
   return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;

@@ -113,9 +113,9 @@ int sv__mirror_sync(sv_shard *s, int conn_idle) {
   sv_rwlock_wrlock(&s->arena_lock);
   int full = !a->loaded || stale_tx || a->epoch != m.epoch || m.version < a->version ||
              (m.version == a->version && m.hlc != a->hlc);
-  double t0 = full ? sv__now_ms() : 0.0;
+  double t0 = full ? sv__store_now_ms() : 0.0;
   rc = full ? reload(s, row, &m) : catch_up(s, row);
-  if (full && rc == SV_OK) s->idx_load_ms = sv__now_ms() - t0;
+  if (full && rc == SV_OK) s->idx_load_ms = sv__store_now_ms() - t0;
   if (rc == SV_OK) {
     a->version = m.version;
     a->hlc = m.hlc;

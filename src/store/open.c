@@ -53,7 +53,7 @@ static int check_options(sv_shard *s, const sv_open_options *opts, sv_open_optio
   if (o->metric != SV_METRIC_UNSET && o->metric != SV_METRIC_COSINE && o->metric != SV_METRIC_L2 &&
       o->metric != SV_METRIC_DOT)
     return sv__fail(s, SV_EINVAL, "unknown metric %d", (int)o->metric);
-  if (o->flags & ~(SV_OPEN_CREATE | SV_OPEN_READONLY))
+  if (o->flags & ~(SV_OPEN_CREATE | SV_OPEN_READONLY | SV_OPEN_DURABLE))
     return sv__fail(s, SV_EINVAL, "unknown open flags 0x%x", (unsigned)o->flags);
   if ((o->flags & SV_OPEN_CREATE) && (o->flags & SV_OPEN_READONLY))
     return sv__fail(s, SV_EINVAL, "SV_OPEN_CREATE and SV_OPEN_READONLY exclude each other");

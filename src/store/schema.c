@@ -308,6 +308,11 @@ int sv__schema_open(sv_shard *s, const sv_open_options *o, int may_create) {
   }
 
   if (s->owns_db && (rc = own_pragmas(s, is_new)) != SV_OK) return rc;
+  /* SV_OPEN_DURABLE: fsync the WAL at every commit, so a write survives
+  ** power loss once it returns (NORMAL only survives a process crash). */
+  if (s->owns_db && (o->flags & SV_OPEN_DURABLE) &&
+      (rc = exec_sql(s, "PRAGMA synchronous = FULL", "setting synchronous=FULL")) != SV_OK)
+    return rc;
 
   if (is_new) {
     int nested;

@@ -51,6 +51,7 @@ typedef enum sv_stmt_id {
   SV_STMT_CHANGES,
   SV_STMT_COUNT_ALL,
   SV_STMT_COUNT_DELETED,
+  SV_STMT_TOMBSTONE_ROW, /* sync: a remote delete, inserted when unknown */
   SV_STMT_COUNT
 } sv_stmt_id;
 
@@ -197,7 +198,7 @@ int sv__index_save(sv_shard *s);
 /* At close: save the graph when it changed since it was saved or loaded. */
 void sv__index_close(sv_shard *s);
 /* A wall-clock time in milliseconds (double) for durations. */
-double sv__now_ms(void);
+double sv__store_now_ms(void);
 
 /* ---- blob helpers (shard.c) ---- */
 

@@ -60,6 +60,11 @@ static const char *const stmt_text[SV_STMT_COUNT] = {
         "WHERE version > ?1 ORDER BY version",
     [SV_STMT_COUNT_ALL] = "SELECT count(*) FROM \"%w\".sv_vectors",
     [SV_STMT_COUNT_DELETED] = "SELECT count(*) FROM \"%w\".sv_vectors WHERE deleted = 1",
+    [SV_STMT_TOMBSTONE_ROW] =
+        "INSERT INTO \"%w\".sv_vectors(id, vector, metadata, version, hlc, origin, deleted) "
+        "VALUES(?1, NULL, NULL, ?2, ?3, ?4, 1) ON CONFLICT(id) DO UPDATE SET "
+        "vector = NULL, metadata = NULL, version = excluded.version, hlc = excluded.hlc, "
+        "origin = excluded.origin, deleted = 1",
 };
 
 sqlite3_stmt *sv__stmt(sv_shard *s, sv_stmt_id id, int *rc) {

@@ -347,3 +347,51 @@ done:
   sv__db_unlock(s);
   return rc;
 }
+
+/* ---- the row write remote applies use (sync, changes.c) ----
+** Kept here, next to write_one, so that whatever a row write must also
+** maintain (indexes, codes) is maintained for replicated rows too. */
+#include "store/changes.h"
+
+int sv__write_row(sv_shard *s, int64_t id, const float *vec, const char *meta, size_t meta_len,
+                  int64_t version, int64_t hlc, int64_t origin) {
+  int rc;
+  sqlite3_stmt *st = sv__stmt(s, vec ? SV_STMT_UPSERT_ROW : SV_STMT_TOMBSTONE_ROW, &rc);
+  if (!st) return rc;
+  const void *blob = vec;
+  size_t bytes = (size_t)s->dim * sizeof(float);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  unsigned char *le = NULL;
+  if (vec) {
+    if (!(le = malloc(bytes))) return sv__fail(s, SV_ENOMEM, "out of memory");
+    for (size_t i = 0; i < bytes; i += 4) {
+      const unsigned char *src4 = (const unsigned char *)vec + i;
+      le[i] = src4[3], le[i + 1] = src4[2], le[i + 2] = src4[1], le[i + 3] = src4[0];
+    }
+    blob = le;
+  }
+#endif
+  sqlite3_bind_int64(st, 1, id);
+  if (vec) {
+    sqlite3_bind_blob(st, 2, blob, (int)bytes, SQLITE_STATIC);
+    if (meta)
+      sqlite3_bind_text(st, 3, meta, (int)meta_len, SQLITE_STATIC);
+    else
+      sqlite3_bind_text(st, 3, "{}", 2, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, version);
+    sqlite3_bind_int64(st, 5, hlc);
+    sqlite3_bind_int64(st, 6, origin);
+  } else {
+    sqlite3_bind_int64(st, 2, version);
+    sqlite3_bind_int64(st, 3, hlc);
+    sqlite3_bind_int64(st, 4, origin);
+  }
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+  free(le);
+#endif
+  if (src != SQLITE_DONE) return sv__fail_sql(s, src, "writing a replicated row");
+  return SV_OK;
+}

@@ -183,6 +183,14 @@ const char *sv_errstr(int status) {
       return "SV_EREADONLY";
     case SV_EINTERNAL:
       return "SV_EINTERNAL";
+    case 20: /* sync codes (sqlite_vector_sync.h) */
+      return "SV_ESYNC";
+    case 21:
+      return "SV_ENET";
+    case 22:
+      return "SV_EAUTH";
+    case 23:
+      return "SV_ESHAPE";
   }
   return "SV_EUNKNOWN";
 }
