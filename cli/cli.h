@@ -44,6 +44,10 @@ int cmd_stats(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_memory(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_compact(int argc, char **argv);
+/* Parse --mode exact|quantized|binary|hnsw|auto into an sv_search_mode. */
+int cli_parse_mode(const char *cmd, const char *s, int *out);
 
 /* ---- Errors -------------------------------------------------------------- */
 

@@ -13,6 +13,12 @@
 ** nearest-rank method on the per-query times, which are measured around
 ** sv_search() alone.  queries/s is the number of timed queries divided by
 ** the wall time of the timed loop.
+**
+** --mode takes a comma-separated list of modes and --ef a list of ef
+** values: every mode is measured in turn on the same open shard, HNSW once
+** per ef (an ef sweep: recall against queries/s), and each run prints its
+** own line (or JSON object, with "mode" and "ef" added).  The shard's
+** structures are loaded by the first warm-up query of each run.
 */
 #include <math.h>
 #include <stdlib.h>
@@ -22,7 +28,7 @@
 
 static const char SYNOPSIS[] =
     "bench SHARD --queries Q.fvecs --truth GT.ivecs [--k K] [--warmup N] [--min-recall R] "
-    "[--json]";
+    "[--mode M[,M..]] [--ef N[,N..]] [--oversample N] [--json]";
 
 static void help(void) {
   printf(
@@ -34,7 +40,11 @@ static void help(void) {
       "                  first, at least k columns\n"
       "  --k K           neighbours per query (default 10)\n"
       "  --warmup N      untimed warm-up queries (default 10)\n"
-      "  --min-recall R  exit 1 if recall@k is below R (0..1)\n"
+      "  --min-recall R  exit 1 if recall@k is below R (0..1), in any run\n"
+      "  --mode M,..     modes to measure: exact, quantized, binary, hnsw, auto\n"
+      "                  (default auto); e.g. --mode exact,quantized,hnsw\n"
+      "  --ef N,..       HNSW ef values to sweep (default 64)\n"
+      "  --oversample N  rescoring factor of the quantized modes\n"
       "  --json          print the result as one JSON object\n",
       SYNOPSIS);
 }
@@ -69,27 +79,108 @@ static size_t count_hits(const sv_results *res, const int32_t *truth, size_t nt)
   return hits;
 }
 
+typedef struct run_result {
+  double recall, p50, p95, p99, mean, max, qps;
+  const char *plan;
+} run_result;
+
+/* Warm up, then time every query with options `so`; fills *out. */
+static int run_once(sv_shard *sh, const cli_fvecs *q, const cli_ivecs *gt, uint32_t k,
+                    uint32_t warmup, const sv_search_options *so, const sv_ann_options *ann,
+                    run_result *out) {
+  int rc = CLI_ERR, src;
+  size_t hits = 0, wanted = 0;
+  double *lat = malloc((q->n ? q->n : 1) * sizeof *lat), wall, sum = 0.0;
+  int32_t *row = malloc((size_t)k * sizeof *row);
+  sv_results res;
+  memset(&res, 0, sizeof res);
+  out->plan = "exact";
+  if (!lat || !row) {
+    cli_err("out of memory");
+    goto cleanup;
+  }
+  for (uint32_t w = 0; w < warmup && q->n > 0; w++) {
+    src = sv_search_ex(sh, q->data + (w % q->n) * q->dim, q->dim, so, ann, &res, NULL);
+    sv_results_free(&res);
+    if (src != SV_OK) {
+      rc = cli_fail(sh, src, "warm-up query");
+      goto cleanup;
+    }
+  }
+  wall = cli_now();
+  for (size_t i = 0; i < q->n; i++) {
+    double t0 = cli_now();
+    size_t nt = 0;
+    src = sv_search_ex(sh, q->data + i * q->dim, q->dim, so, ann, &res, &out->plan);
+    lat[i] = (cli_now() - t0) * 1e3;
+    if (src != SV_OK) {
+      char ctx[64];
+      snprintf(ctx, sizeof ctx, "query %zu", i);
+      rc = cli_fail(sh, src, ctx);
+      goto cleanup;
+    }
+    for (uint32_t j = 0; j < k; j++) {
+      int32_t id = gt->data[i * gt->dim + j];
+      if (id >= 0) row[nt++] = id;
+    }
+    qsort(row, nt, sizeof *row, cmp_i32);
+    hits += count_hits(&res, row, nt);
+    wanted += nt;
+    sv_results_free(&res);
+  }
+  wall = cli_now() - wall;
+  for (size_t i = 0; i < q->n; i++) sum += lat[i];
+  qsort(lat, q->n, sizeof *lat, cmp_double);
+  out->recall = wanted ? (double)hits / (double)wanted : 1.0;
+  out->p50 = percentile(lat, q->n, 50);
+  out->p95 = percentile(lat, q->n, 95);
+  out->p99 = percentile(lat, q->n, 99);
+  out->mean = q->n ? sum / (double)q->n : 0.0;
+  out->max = q->n ? lat[q->n - 1] : 0.0;
+  out->qps = wall > 0 ? (double)q->n / wall : 0.0;
+  rc = CLI_OK;
+cleanup:
+  sv_results_free(&res);
+  free(lat);
+  free(row);
+  return rc;
+}
+
+/* Split a comma list into at most max items (modifies s). */
+static size_t split(char *s, char **items, size_t max) {
+  size_t n = 0;
+  for (char *t = strtok(s, ","); t && n < max; t = strtok(NULL, ",")) items[n++] = t;
+  return n;
+}
+
+static const char *mode_name(int mode) {
+  static const char *names[] = {"auto", "exact", "quantized", "binary", "hnsw"};
+  return mode >= 0 && mode <= SV_MODE_HNSW ? names[mode] : "?";
+}
+
+#define MAX_LIST 32
+
 int cmd_bench(int argc, char **argv) {
   const char *pos[1], *qfile = NULL, *tfile = NULL, *k_s = NULL, *warm_s = NULL, *min_s = NULL;
-  int json = 0, rc, src;
-  size_t npos, hits = 0, wanted = 0;
-  uint32_t k = 10, warmup = 10;
+  const char *mode_s = NULL, *ef_s = NULL, *over_s = NULL;
+  int json = 0, rc, below = 0;
+  size_t npos, nmodes = 1, nefs = 1;
+  uint32_t k = 10, warmup = 10, over = 0, efs[MAX_LIST] = {0};
+  int modes[MAX_LIST] = {SV_MODE_AUTO};
+  char *list = NULL, *items[MAX_LIST];
   float min_recall = -1.0f;
-  double *lat = NULL, wall = 0.0, sum = 0.0, recall;
-  int32_t *row = NULL;
   cli_fvecs q;
   cli_ivecs gt;
   sv_shard *sh = NULL;
   sv_stats st;
-  sv_results res;
   sv_search_options so;
   const cli_opt opts[] = {
       {"--queries", &qfile, NULL}, {"--truth", &tfile, NULL},      {"--k", &k_s, NULL},
-      {"--warmup", &warm_s, NULL}, {"--min-recall", &min_s, NULL}, {"--json", NULL, &json}};
+      {"--warmup", &warm_s, NULL}, {"--min-recall", &min_s, NULL}, {"--json", NULL, &json},
+      {"--mode", &mode_s, NULL},   {"--ef", &ef_s, NULL},          {"--oversample", &over_s, NULL}};
 
   memset(&q, 0, sizeof q);
   memset(&gt, 0, sizeof gt);
-  memset(&res, 0, sizeof res);
   rc = cli_parse_args("bench", SYNOPSIS, argc, argv, opts, CLI_NOPTS(opts), pos, 1, 1, &npos);
   if (rc == CLI_HELP) {
     help();
@@ -99,11 +190,32 @@ int cmd_bench(int argc, char **argv) {
   if (!qfile || !tfile) return cli_usage("bench", "--queries and --truth are required");
   if (k_s && cli_parse_u32("--k", k_s, 1, UINT32_MAX, &k) != 0) return CLI_USAGE;
   if (warm_s && cli_parse_u32("--warmup", warm_s, 0, UINT32_MAX, &warmup) != 0) return CLI_USAGE;
+  if (over_s && cli_parse_u32("--oversample", over_s, 1, 10000, &over) != 0) return CLI_USAGE;
   if (min_s) {
     if (cli_parse_float("--min-recall", min_s, &min_recall) != 0) return CLI_USAGE;
     if (min_recall < 0.0f || min_recall > 1.0f) {
       return cli_usage("bench", "--min-recall must be between 0 and 1, got '%s'", min_s);
     }
+  }
+  if (mode_s) {
+    if (!(list = strdup(mode_s))) return CLI_ERR;
+    nmodes = split(list, items, MAX_LIST);
+    if (nmodes == 0) rc = cli_usage("bench", "--mode is empty");
+    for (size_t i = 0; i < nmodes && rc == CLI_OK; i++)
+      rc = cli_parse_mode("bench", items[i], &modes[i]);
+    free(list);
+    list = NULL;
+    if (rc != CLI_OK) return rc;
+  }
+  if (ef_s) {
+    if (!(list = strdup(ef_s))) return CLI_ERR;
+    nefs = split(list, items, MAX_LIST);
+    if (nefs == 0) rc = cli_usage("bench", "--ef is empty");
+    for (size_t i = 0; i < nefs && rc == CLI_OK; i++)
+      if (cli_parse_u32("--ef", items[i], 1, 100000, &efs[i]) != 0) rc = CLI_USAGE;
+    free(list);
+    list = NULL;
+    if (rc != CLI_OK) return rc;
   }
 
   rc = cli_open_shard(pos[0], &sh);
@@ -122,84 +234,62 @@ int cmd_bench(int argc, char **argv) {
     cli_err("%s has %u neighbours per query, fewer than --k %u", tfile, gt.dim, k);
     goto cleanup;
   }
-  lat = malloc(q.n * sizeof *lat);
-  row = malloc((size_t)k * sizeof *row);
-  if (!lat || !row) {
-    cli_err("out of memory");
+  if (q.n == 0) {
+    cli_err("%s has no queries", qfile);
     goto cleanup;
   }
   cli_check_simd_env();
 
-  memset(&so, 0, sizeof so);
-  so.k = k;
-  for (uint32_t w = 0; w < warmup && q.n > 0; w++) {
-    src = sv_search(sh, q.data + (w % q.n) * q.dim, q.dim, &so, &res);
-    sv_results_free(&res);
-    memset(&res, 0, sizeof res);
-    if (src != SV_OK) {
-      rc = cli_fail(sh, src, "warm-up query");
-      goto cleanup;
+  int extended = mode_s || ef_s; /* the original output stays as it was */
+  if (!json)
+    printf("bench: %zu queries, k=%u, %llu vectors, dim %u, %s, simd %s\n", q.n, k,
+           (unsigned long long)st.count, st.dim, sv_metric_name(st.metric), sv_simd_backend());
+  for (size_t mi = 0; mi < nmodes; mi++) {
+    int hnsw_like = modes[mi] == SV_MODE_HNSW || modes[mi] == SV_MODE_AUTO;
+    for (size_t ei = 0; ei < (hnsw_like ? nefs : 1); ei++) {
+      run_result r;
+      memset(&r, 0, sizeof r);
+      memset(&so, 0, sizeof so);
+      so.k = k;
+      sv_ann_options ann = {modes[mi], hnsw_like ? efs[ei] : 0, over};
+      if ((rc = run_once(sh, &q, &gt, k, warmup, &so, &ann, &r)) != CLI_OK) goto cleanup;
+      if (min_s && r.recall < (double)min_recall) below = 1;
+      unsigned ef_shown = ann.ef ? ann.ef : SV_DEFAULT_EF_SEARCH;
+      if (json) {
+        printf("{\"queries\":%zu,\"k\":%u,\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"simd\":",
+               q.n, k, (unsigned long long)st.count, st.dim, sv_metric_name(st.metric));
+        cli_out_str(stdout, sv_simd_backend());
+        printf(
+            ",\"recall\":%.6f,\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,"
+            "\"max_ms\":%.4f,\"qps\":%.1f,\"warmup\":%u",
+            r.recall, r.p50, r.p95, r.p99, r.mean, r.max, r.qps, warmup);
+        if (extended)
+          printf(",\"mode\":\"%s\",\"plan\":\"%s\",\"ef\":%u", mode_name(modes[mi]), r.plan,
+                 ef_shown);
+        printf("}\n");
+      } else {
+        if (extended) {
+          printf("mode %s (plan %s", mode_name(modes[mi]), r.plan);
+          if (strncmp(r.plan, "hnsw", 4) == 0) printf(", ef %u", ef_shown);
+          printf("):\n");
+        }
+        printf("recall@%u:   %.4f\n", k, r.recall);
+        printf("latency ms:  p50 %.3f  p95 %.3f  p99 %.3f  mean %.3f  max %.3f\n", r.p50, r.p95,
+               r.p99, r.mean, r.max);
+        printf("queries/s:   %.1f\n", r.qps);
+      }
+      fflush(stdout);
     }
   }
-  wall = cli_now();
-  for (size_t i = 0; i < q.n; i++) {
-    double t0 = cli_now();
-    size_t nt = 0;
-    src = sv_search(sh, q.data + i * q.dim, q.dim, &so, &res);
-    lat[i] = (cli_now() - t0) * 1e3;
-    if (src != SV_OK) {
-      char ctx[64];
-      snprintf(ctx, sizeof ctx, "query %zu", i);
-      rc = cli_fail(sh, src, ctx);
-      goto cleanup;
-    }
-    for (uint32_t j = 0; j < k; j++) {
-      int32_t id = gt.data[i * gt.dim + j];
-      if (id >= 0) row[nt++] = id;
-    }
-    qsort(row, nt, sizeof *row, cmp_i32);
-    hits += count_hits(&res, row, nt);
-    wanted += nt;
-    sv_results_free(&res);
-    memset(&res, 0, sizeof res);
-  }
-  wall = cli_now() - wall;
-  for (size_t i = 0; i < q.n; i++) sum += lat[i];
-  qsort(lat, q.n, sizeof *lat, cmp_double);
-  recall = wanted ? (double)hits / (double)wanted : 1.0;
-  {
-    double p50 = percentile(lat, q.n, 50), p95 = percentile(lat, q.n, 95);
-    double p99 = percentile(lat, q.n, 99), mean = sum / (double)q.n;
-    double qps = wall > 0 ? (double)q.n / wall : 0.0;
-    if (json) {
-      printf("{\"queries\":%zu,\"k\":%u,\"count\":%llu,\"dim\":%u,\"metric\":\"%s\",\"simd\":", q.n,
-             k, (unsigned long long)st.count, st.dim, sv_metric_name(st.metric));
-      cli_out_str(stdout, sv_simd_backend());
-      printf(
-          ",\"recall\":%.6f,\"p50_ms\":%.4f,\"p95_ms\":%.4f,\"p99_ms\":%.4f,\"mean_ms\":%.4f,"
-          "\"max_ms\":%.4f,\"qps\":%.1f,\"warmup\":%u}\n",
-          recall, p50, p95, p99, mean, lat[q.n - 1], qps, warmup);
-    } else {
-      printf("bench: %zu queries, k=%u, %llu vectors, dim %u, %s, simd %s\n", q.n, k,
-             (unsigned long long)st.count, st.dim, sv_metric_name(st.metric), sv_simd_backend());
-      printf("recall@%u:   %.4f\n", k, recall);
-      printf("latency ms:  p50 %.3f  p95 %.3f  p99 %.3f  mean %.3f  max %.3f\n", p50, p95, p99,
-             mean, lat[q.n - 1]);
-      printf("queries/s:   %.1f\n", qps);
-    }
-  }
-  if (min_s && recall < (double)min_recall) {
-    cli_err("recall@%u %.6f is below --min-recall %s", k, recall, min_s);
+  if (below) {
+    cli_err("recall@%u is below --min-recall %s", k, min_s);
     rc = CLI_ERR;
     goto cleanup;
   }
   rc = CLI_OK;
 cleanup:
-  sv_results_free(&res);
   cli_fvecs_free(&q);
   cli_ivecs_free(&gt);
-  free(lat);
-  free(row);
   sv_shard_close(sh);
   return rc;
 }

@@ -1,7 +1,8 @@
 /*
 ** cmd_search.c — `sqlite-vector search SHARD (--query-file Q | --vector V)`.
 **
-** Runs one exact k-NN search per query vector and prints the results as a
+** Runs one k-NN search (exact unless --mode says otherwise) per query vector and prints the results
+*as a
 ** readable table or, with --json, one JSON object per query per line (so a
 ** thousand queries can be streamed into another program).  The time per
 ** query is measured around sv_search() alone, excluding printing.
@@ -19,7 +20,8 @@
 
 static const char SYNOPSIS[] =
     "search SHARD (--query-file Q.fvecs | --vector '[..]') [--k K] [--filter JSON] "
-    "[--threshold T] [--with-metadata] [--json]";
+    "[--threshold T] [--with-metadata] [--mode exact|quantized|binary|hnsw|auto] [--ef N] "
+    "[--oversample N] [--explain] [--json]";
 
 static void help(void) {
   printf(
@@ -33,6 +35,11 @@ static void help(void) {
       "                   (operators $eq $ne $lt $lte $gt $gte $in; conditions are ANDed)\n"
       "  --threshold T    cosine/dot: minimum score; l2: maximum distance\n"
       "  --with-metadata  include each hit's metadata\n"
+      "  --mode M         exact, quantized (int8 scan + exact rescoring), binary, hnsw,\n"
+      "                   or auto (default: exact below 10000 rows, else the index)\n"
+      "  --ef N           HNSW candidates per query, 1..100000 (default 64)\n"
+      "  --oversample N   quantized modes rescore k*N rows (default 10 int8, 40 binary)\n"
+      "  --explain        show the plan the search ran (adds \"plan\" to --json)\n"
       "  --json           one line per query: {\"query\":i,\"ids\":[..],\"scores\":[..],"
       "\"ms\":..}\n\n"
       "Scores: cosine similarity and dot product sort descending, l2 distance ascending;\n"
@@ -40,7 +47,8 @@ static void help(void) {
       SYNOPSIS);
 }
 
-static void print_json(size_t q, const sv_results *res, double ms, int with_meta) {
+static void print_json(size_t q, const sv_results *res, double ms, int with_meta,
+                       const char *plan) {
   printf("{\"query\":%zu,\"ids\":[", q);
   for (size_t i = 0; i < res->n; i++) printf("%s%lld", i ? "," : "", (long long)res->hits[i].id);
   printf("],\"scores\":[");
@@ -59,11 +67,14 @@ static void print_json(size_t q, const sv_results *res, double ms, int with_meta
     }
     printf("]");
   }
+  if (plan) printf(",\"plan\":\"%s\"", plan);
   printf(",\"ms\":%.4f}\n", ms);
 }
 
-static void print_table(size_t q, const sv_results *res, double ms, int with_meta) {
+static void print_table(size_t q, const sv_results *res, double ms, int with_meta,
+                        const char *plan) {
   printf("query %zu: %zu result%s in %.3f ms\n", q, res->n, res->n == 1 ? "" : "s", ms);
+  if (plan) printf("  plan: %s\n", plan);
   if (res->n == 0) {
     printf("  (no results)\n");
     return;
@@ -78,7 +89,9 @@ static void print_table(size_t q, const sv_results *res, double ms, int with_met
 
 int cmd_search(int argc, char **argv) {
   const char *pos[1], *qfile = NULL, *vec_s = NULL, *k_s = NULL, *filter = NULL, *thr_s = NULL;
-  int json = 0, with_meta = 0, rc;
+  const char *mode_s = NULL, *ef_s = NULL, *over_s = NULL;
+  int json = 0, with_meta = 0, rc, mode = SV_MODE_AUTO, explain = 0;
+  uint32_t ef = 0, over = 0;
   size_t npos;
   uint32_t k = 10, vdim = 0;
   float thr = 0.0f;
@@ -94,6 +107,10 @@ int cmd_search(int argc, char **argv) {
                           {"--filter", &filter, NULL},
                           {"--threshold", &thr_s, NULL},
                           {"--with-metadata", NULL, &with_meta},
+                          {"--mode", &mode_s, NULL},
+                          {"--ef", &ef_s, NULL},
+                          {"--oversample", &over_s, NULL},
+                          {"--explain", NULL, &explain},
                           {"--json", NULL, &json}};
 
   memset(&queries, 0, sizeof queries);
@@ -107,6 +124,9 @@ int cmd_search(int argc, char **argv) {
   if (!qfile == !vec_s) return cli_usage("search", "give exactly one of --query-file and --vector");
   if (k_s && cli_parse_u32("--k", k_s, 1, UINT32_MAX, &k) != 0) return CLI_USAGE;
   if (thr_s && cli_parse_float("--threshold", thr_s, &thr) != 0) return CLI_USAGE;
+  if (mode_s && (rc = cli_parse_mode("search", mode_s, &mode)) != CLI_OK) return rc;
+  if (ef_s && cli_parse_u32("--ef", ef_s, 1, 100000, &ef) != 0) return CLI_USAGE;
+  if (over_s && cli_parse_u32("--oversample", over_s, 1, 10000, &over) != 0) return CLI_USAGE;
   if (vec_s && cli_parse_vector_json("--vector", vec_s, 0, &single, &vdim) != 0) return CLI_USAGE;
 
   rc = cli_open_shard(pos[0], &sh);
@@ -136,9 +156,11 @@ int cmd_search(int argc, char **argv) {
   so.threshold = thr;
   so.filter = filter;
   so.with_metadata = with_meta;
+  sv_ann_options ann = {mode, ef, over};
   for (size_t q = 0; q < queries.n; q++) {
     double t0 = cli_now(), ms;
-    int src = sv_search(sh, queries.data + q * queries.dim, queries.dim, &so, &res);
+    const char *plan = NULL;
+    int src = sv_search_ex(sh, queries.data + q * queries.dim, queries.dim, &so, &ann, &res, &plan);
     ms = (cli_now() - t0) * 1e3;
     if (src != SV_OK) {
       if (src == SV_EJSON) {
@@ -152,9 +174,9 @@ int cmd_search(int argc, char **argv) {
       goto cleanup;
     }
     if (json) {
-      print_json(q, &res, ms, with_meta);
+      print_json(q, &res, ms, with_meta, explain ? plan : NULL);
     } else {
-      print_table(q, &res, ms, with_meta);
+      print_table(q, &res, ms, with_meta, explain ? plan : NULL);
     }
     sv_results_free(&res);
     memset(&res, 0, sizeof res);

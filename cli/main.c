@@ -29,6 +29,8 @@ static const command COMMANDS[] = {
     {"bench", cmd_bench, "measure recall and latency against ground truth"},
     {"memory", cmd_memory, "agent memory: store, search, patterns, context, eval"},
     {"sync", cmd_sync, "replicate shards over QUIC (keygen, serve, push, pull, both)"},
+    {"index", cmd_index, "build an HNSW graph or quantized codes"},
+    {"compact", cmd_compact, "shrink the file after deletes (VACUUM)"},
 };
 #define NCOMMANDS (sizeof COMMANDS / sizeof COMMANDS[0])
 

@@ -171,6 +171,22 @@ SV_API void sv_record_free(sv_record *rec);
 ** both sorted descending.  l2 -> Euclidean distance, sorted ascending.
 ** Ties are broken by ascending id, so results are deterministic. */
 
+/* Search modes (sv_search_options.mode).  0 = auto keeps older callers'
+** behaviour: exact below SV_AUTO_MIN_ROWS rows or when no index exists. */
+typedef enum sv_search_mode {
+  SV_MODE_AUTO = 0,      /* the planner chooses (see sv_results.plan) */
+  SV_MODE_EXACT = 1,     /* exact float32 scan */
+  SV_MODE_QUANTIZED = 2, /* int8 scan + exact rescoring of an oversampled set */
+  SV_MODE_BINARY = 3,    /* sign-bit scan + exact rescoring */
+  SV_MODE_HNSW = 4       /* HNSW graph (scores are exact float32 scores) */
+} sv_search_mode;
+
+/* Auto mode scans exactly below this many live rows. */
+#define SV_AUTO_MIN_ROWS 10000
+#define SV_DEFAULT_EF_SEARCH 64
+#define SV_DEFAULT_OVERSAMPLE_INT8 10
+#define SV_DEFAULT_OVERSAMPLE_BINARY 40
+
 typedef struct sv_search_options {
   uint32_t k; /* >= 1; more than the live (matching) rows returns them
                  all */
@@ -202,6 +218,74 @@ typedef struct sv_results {
 SV_API int sv_search(sv_shard *shard, const float *query, uint32_t dim,
                      const sv_search_options *opts, sv_results *out);
 SV_API void sv_results_free(sv_results *res);
+
+/* How to search (sv_search_ex).  All zero = auto with default ef and
+** oversampling, which is what sv_search does. */
+typedef struct sv_ann_options {
+  int mode;            /* sv_search_mode; a mode whose structure is missing
+                          fails with SV_ENOTFOUND naming the command that
+                          builds it */
+  uint32_t ef;         /* HNSW candidates kept, 1..100000 (0 = 64) */
+  uint32_t oversample; /* quantized modes rescore k * oversample rows,
+                          1..10000 (0 = 10 for int8, 40 for binary) */
+} sv_ann_options;
+
+/* sv_search with a search mode.  `ann` NULL means all defaults (auto).
+** When `plan` is not NULL it receives what the planner ran, a static
+** string: "exact", "exact-prefilter", "quantized-int8", "quantized-binary",
+** "hnsw" or "hnsw-filtered".  Scores are always exact float32 scores; with
+** a filter exactly min(k, matching rows) results are returned in every
+** mode.  Same failure contract as sv_search. */
+SV_API int sv_search_ex(sv_shard *shard, const float *query, uint32_t dim,
+                        const sv_search_options *opts, const sv_ann_options *ann, sv_results *out,
+                        const char **plan);
+
+/* ---- Indexes (HNSW graph, quantized codes) and compaction ---------------
+** The choices are stored in the shard (so every handle and process uses
+** them); the structures themselves are derived from the vectors and kept
+** in memory by each handle, updated on every write (see docs/INDEX.md). */
+
+#define SV_QUANT_INT8 0x1
+#define SV_QUANT_BINARY 0x2
+
+typedef struct sv_index_options {
+  int hnsw;                 /* non-zero: build (or rebuild) the HNSW graph */
+  uint32_t m;               /* links per node, 2..128 (0 = 16) */
+  uint32_t ef_construction; /* 1..100000 (0 = 200) */
+  int quantize;             /* SV_QUANT_* bits to add */
+  /* Called now and then during the build with rows done / total. */
+  void (*progress)(void *arg, uint64_t done, uint64_t total);
+  void *arg;
+} sv_index_options;
+
+/* Enable the structures in *opts and build them now.  SV_EINVAL for bad
+** parameters (nothing changes). */
+SV_API int sv_index_build(sv_shard *shard, const sv_index_options *opts);
+
+/* Remove structures: SV_QUANT_* bits, and the graph when drop_hnsw. */
+SV_API int sv_index_drop(sv_shard *shard, int drop_hnsw, int quantize);
+
+typedef struct sv_index_stats {
+  int hnsw; /* 1 when the shard is configured with a graph */
+  uint32_t m, ef_construction;
+  int quantize;         /* SV_QUANT_* bits configured */
+  uint64_t nodes;       /* graph nodes with a row (after loading) */
+  uint64_t graph_bytes; /* memory of the graph */
+  int top_level;        /* -1 when empty */
+  double load_ms;       /* time the last full load of vectors + structures took */
+  int graph_loaded;     /* 1: that load read the saved graph (not a rebuild) */
+} sv_index_stats;
+
+/* Loads the shard's rows and structures if needed and describes them. */
+SV_API int sv_index_stats_get(sv_shard *shard, sv_index_stats *out);
+
+/* Rewrite the file without free pages (VACUUM) so the space of deleted
+** rows is given back: after deleting half the rows the file ends close to
+** the size of a fresh shard with the live rows.  Tombstones are kept (they
+** are how replicas learn of deletes); versions, ids, codes and the saved
+** graph stay valid.  Fails (SV_EBUSY or SV_EIO) when another connection
+** holds the file in a transaction or inside an open transaction. */
+SV_API int sv_compact(sv_shard *shard);
 
 /* ---- Introspection ------------------------------------------------------ */
 

@@ -14,6 +14,8 @@ PKGS="$PKGS libcurl4-gnutls-dev" # memory: HTTP embedders (src/memory/embed_http
 PKGS="$PKGS emscripten binaryen brotli chromium"
 # Sync over QUIC: ngtcp2 0.12.1 + GnuTLS, zstd, certtool (tests), ip netns (tests).
 PKGS="$PKGS libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev libzstd-dev gnutls-bin iproute2"
+# gnuplot draws the ef-sweep plot of bench/ann-bench.sh (docs/BENCHMARKS.md).
+PKGS="$PKGS gnuplot-nox"
 missing=""
 for p in $PKGS; do
   st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

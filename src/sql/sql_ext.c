@@ -54,6 +54,7 @@ SV_API int sqlite3_sqlitevector_init(sqlite3 *db, char **pzErrMsg,
   rc = sql_register_scalars(db, c);
   if (rc == SQLITE_OK) rc = sql_register_writes(db, c);
   if (rc == SQLITE_OK) rc = sql_register_search(db, c);
+  if (rc == SQLITE_OK) rc = sql_register_index(db, c);
   if (rc != SQLITE_OK && pzErrMsg) {
     *pzErrMsg =
         sqlite3_mprintf("sqlite-vector: cannot register its SQL functions: %s", sqlite3_errmsg(db));

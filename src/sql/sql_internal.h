@@ -111,5 +111,6 @@ int sql_parse_shard_ref(const char *ref, char **schema, char **errmsg);
 int sql_register_scalars(sqlite3 *db, sql_conn *c);
 int sql_register_writes(sqlite3 *db, sql_conn *c);
 int sql_register_search(sqlite3 *db, sql_conn *c);
+int sql_register_index(sqlite3 *db, sql_conn *c);
 
 #endif /* SV_SQL_INTERNAL_H */

@@ -2,7 +2,12 @@
 ** sql_search.c — the vector_search table-valued function.
 **
 **   SELECT id, score, metadata
-**     FROM vector_search('sv_vectors', :query, :k [, :filter [, :threshold]]);
+**     FROM vector_search('sv_vectors', :query, :k [, :filter [, :threshold
+**                        [, :mode [, :ef]]]]);
+**
+** mode is 'exact', 'quantized' (int8 scan + exact rescoring), 'binary',
+** 'hnsw' or 'auto' (NULL = auto); ef the HNSW candidate count (NULL = 64).
+** The hidden column `plan` says what the planner ran.
 **
 ** vector_search is an eponymous-only virtual table: it has no xCreate, so it
 ** exists in every connection the extension is loaded into and cannot be
@@ -39,18 +44,35 @@
 ** from asking the engine for a multi-gigabyte result. */
 #define SQL_MAX_K 1000000
 
-enum { COL_ID, COL_SCORE, COL_METADATA, COL_SHARD, COL_QUERY, COL_K, COL_FILTER, COL_THRESHOLD };
-#define NARGS 5     /* hidden columns, COL_SHARD.. */
+enum {
+  COL_ID,
+  COL_SCORE,
+  COL_METADATA,
+  COL_SHARD,
+  COL_QUERY,
+  COL_K,
+  COL_FILTER,
+  COL_THRESHOLD,
+  COL_MODE,
+  COL_EF,
+  COL_PLAN /* hidden, not an argument */
+};
+#define NARGS 7     /* argument columns, COL_SHARD.. */
 #define NREQUIRED 3 /* shard, query, k */
 
 /* idxNum bits */
 #define IDX_FILTER 0x1
 #define IDX_THRESHOLD 0x2
 #define IDX_METADATA 0x4
+#define IDX_MODE 0x8
+#define IDX_EF 0x10
 
-static const char *const arg_names[NARGS] = {"shard", "query", "k", "filter", "threshold"};
+static const char *const arg_names[NARGS] = {"shard",     "query", "k", "filter",
+                                             "threshold", "mode",  "ef"};
 
-#define USAGE "usage: vector_search('[schema.]sv_vectors', query, k [, filter [, threshold]])"
+#define USAGE                                                                            \
+  "usage: vector_search('[schema.]sv_vectors', query, k [, filter [, threshold [, mode " \
+  "[, ef]]]])"
 
 typedef struct search_vtab {
   sqlite3_vtab base;
@@ -60,6 +82,8 @@ typedef struct search_vtab {
 typedef struct search_cursor {
   sqlite3_vtab_cursor base;
   sv_results res;
+  sv_ann_options ann;
+  const char *plan; /* what the planner ran (static) */
   size_t pos;
   sqlite3_value *args[NARGS]; /* the arguments, echoed by hidden columns */
 } search_cursor;
@@ -71,7 +95,7 @@ static int search_connect(sqlite3 *db, void *aux, int argc, const char *const *a
   int rc = sqlite3_declare_vtab(db,
                                 "CREATE TABLE x(id INTEGER, score REAL, metadata TEXT, "
                                 "shard HIDDEN, query HIDDEN, k HIDDEN, filter HIDDEN, "
-                                "threshold HIDDEN)");
+                                "threshold HIDDEN, mode HIDDEN, ef HIDDEN, plan HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   vt = sqlite3_malloc(sizeof *vt);
   if (!vt) return SQLITE_NOMEM;
@@ -125,6 +149,8 @@ static int search_best_index(sqlite3_vtab *base, sqlite3_index_info *info) {
   }
   if (usable[COL_FILTER - COL_SHARD] >= 0) idx_num |= IDX_FILTER;
   if (usable[COL_THRESHOLD - COL_SHARD] >= 0) idx_num |= IDX_THRESHOLD;
+  if (usable[COL_MODE - COL_SHARD] >= 0) idx_num |= IDX_MODE;
+  if (usable[COL_EF - COL_SHARD] >= 0) idx_num |= IDX_EF;
   if (info->colUsed & ((sqlite3_uint64)1 << COL_METADATA)) idx_num |= IDX_METADATA;
   info->idxNum = idx_num;
   info->estimatedCost = 10000.0;
@@ -159,7 +185,8 @@ static int search_close(sqlite3_vtab_cursor *base) {
 }
 
 /* Validate k, filter and threshold into opts; a message in *err on error. */
-static int read_options(search_cursor *cur, sv_search_options *opts, char **err) {
+static int read_options(search_cursor *cur, sv_search_options *opts, sv_ann_options *ann,
+                        char **err) {
   sqlite3_value *k = cur->args[COL_K - COL_SHARD];
   sqlite3_value *filter = cur->args[COL_FILTER - COL_SHARD];
   sqlite3_value *threshold = cur->args[COL_THRESHOLD - COL_SHARD];
@@ -196,6 +223,28 @@ static int read_options(search_cursor *cur, sv_search_options *opts, char **err)
     opts->use_threshold = 1;
     opts->threshold = (float)d;
   }
+  sqlite3_value *mode = cur->args[COL_MODE - COL_SHARD];
+  sqlite3_value *ef = cur->args[COL_EF - COL_SHARD];
+  if (mode && sqlite3_value_type(mode) != SQLITE_NULL) {
+    static const char *const names[] = {"auto", "exact", "quantized", "binary", "hnsw"};
+    const char *m = (const char *)sqlite3_value_text(mode);
+    int found = -1;
+    for (int i = 0; m && sqlite3_value_type(mode) == SQLITE_TEXT && i < 5; i++)
+      if (strcmp(m, names[i]) == 0) found = i;
+    if (found < 0) {
+      *err = sqlite3_mprintf("mode must be 'exact', 'quantized', 'binary', 'hnsw', 'auto' or NULL");
+      return SQLITE_ERROR;
+    }
+    ann->mode = found; /* names[] is in sv_search_mode order */
+  }
+  if (ef && sqlite3_value_type(ef) != SQLITE_NULL) {
+    sqlite3_int64 e = sqlite3_value_int64(ef);
+    if (sqlite3_value_type(ef) != SQLITE_INTEGER || e < 1 || e > 100000) {
+      *err = sqlite3_mprintf("ef must be an integer from 1 to 100000 or NULL");
+      return SQLITE_ERROR;
+    }
+    ann->ef = (uint32_t)e;
+  }
   return SQLITE_OK;
 }
 
@@ -214,6 +263,8 @@ static int search_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx
   for (int a = 0; a < NARGS; a++) {
     if (a == COL_FILTER - COL_SHARD && !(idx_num & IDX_FILTER)) continue;
     if (a == COL_THRESHOLD - COL_SHARD && !(idx_num & IDX_THRESHOLD)) continue;
+    if (a == COL_MODE - COL_SHARD && !(idx_num & IDX_MODE)) continue;
+    if (a == COL_EF - COL_SHARD && !(idx_num & IDX_EF)) continue;
     assert(n < argc);
     cur->args[a] = sqlite3_value_dup(argv[n++]);
     if (!cur->args[a]) {
@@ -240,12 +291,13 @@ static int search_filter(sqlite3_vtab_cursor *base, int idx_num, const char *idx
     }
     goto done;
   }
-  rc = read_options(cur, &opts, &err);
+  memset(&cur->ann, 0, sizeof cur->ann);
+  rc = read_options(cur, &opts, &cur->ann, &err);
   if (rc != SQLITE_OK) goto done;
   opts.with_metadata = (idx_num & IDX_METADATA) != 0;
   rc = sql_acquire(vt->conn, schema, NULL, &e, &err);
   if (rc != SQLITE_OK) goto done;
-  status = sv_search(sql_entry_shard(e), q.v, q.dim, &opts, &cur->res);
+  status = sv_search_ex(sql_entry_shard(e), q.v, q.dim, &opts, &cur->ann, &cur->res, &cur->plan);
   if (status != SV_OK) {
     rc = sql_status_code(status);
     err = sqlite3_mprintf("%s", sv_errmsg(sql_entry_shard(e)));
@@ -292,6 +344,9 @@ static int search_column(sqlite3_vtab_cursor *base, sqlite3_context *ctx, int co
       break;
     case COL_METADATA:
       if (hit->metadata) sqlite3_result_text(ctx, hit->metadata, -1, SQLITE_TRANSIENT);
+      break;
+    case COL_PLAN:
+      sqlite3_result_text(ctx, cur->plan ? cur->plan : "exact", -1, SQLITE_STATIC);
       break;
     default:
       assert(col >= COL_SHARD && col - COL_SHARD < NARGS);

@@ -16,6 +16,15 @@
 ** open-addressing hash map from id to slot with linear probing, kept at
 ** most half full; deletions use backward-shift so no tombstones pile up.
 ** The map stores slots as uint32, which bounds an arena at 2^32 - 2 rows.
+**
+** Side arrays: when quantization is on, each slot also carries its int8
+** codes (with the row's scale and squared norm) and/or its sign bits, and
+** with an HNSW graph the graph node of the row.  They are written by the
+** same store_row() that writes the floats and moved by the same
+** swap-remove, so a code can never disagree with its row: every path that
+** changes a row — this handle's writes, another process's writes picked up
+** by version, a full reload — goes through sv_arena_put/remove.  The graph
+** (hnsw.c) is told about every put and remove here for the same reason.
 */
 #include "store/arena.h"
 
@@ -25,7 +34,9 @@
 #include <string.h>
 
 #include "sqlite_vector.h"
+#include "store/hnsw.h"
 #include "util/bigbuf.h"
+#include "vec/qkernels.h"
 
 #define SV_ARENA_MAX_ROWS ((size_t)UINT32_MAX - 1)
 
@@ -50,6 +61,12 @@ void sv_arena_free(sv_arena *a) {
   free(a->ids);
   free(a->hkeys);
   free(a->hvals);
+  sv_bigbuf_free(a->i8, a->cap * (size_t)dim);
+  free(a->i8scale);
+  free(a->sqnorm);
+  sv_bigbuf_free(a->bits, a->cap * ((dim + 63) / 64) * sizeof(uint64_t));
+  free(a->node);
+  sv_hnsw_free(a->hnsw);
   sv_arena_init(a, dim, normalise);
 }
 
@@ -61,6 +78,54 @@ void sv_arena_clear(sv_arena *a) {
     for (size_t i = 0; i < a->hcap; i++) a->hvals[i] = SV_ARENA_NO_SLOT;
   a->loaded = 0;
   a->tentative = 0;
+  if (a->hnsw) sv_hnsw_clear(a->hnsw);
+}
+
+/* realloc *p to n elements of `size`; 0 or -1 (then *p unchanged). */
+static int grow(void **p, size_t n, size_t size) {
+  if (n != 0 && size > SIZE_MAX / n) return -1;
+  void *q = realloc(*p, (n * size) != 0 ? n * size : 1);
+  if (!q) return -1;
+  *p = q;
+  return 0;
+}
+
+/* Grow the enabled side arrays from `old` to `rows` slots (old = 0 for
+** arrays being enabled now).  The scanned code arrays are big buffers
+** (huge pages, like the floats): the quantized scan streams them.  On
+** failure some may have grown already, which is harmless: cap is only
+** raised once all fit. */
+static int grow_side(sv_arena *a, size_t old, size_t rows, int codes, int with_node) {
+  size_t dim = a->dim;
+  if (codes & SV_ARENA_I8) {
+    void *p = a->i8;
+    if (dim != 0 && rows > SIZE_MAX / dim) return -1;
+    if (sv_bigbuf_resize(&p, old * dim, rows * dim) != 0) return -1;
+    a->i8 = p;
+    if (grow((void **)&a->i8scale, rows, sizeof(float)) ||
+        grow((void **)&a->sqnorm, rows, sizeof(float)))
+      return -1;
+  }
+  if (codes & SV_ARENA_BITS) {
+    size_t wb = ((dim + 63) / 64) * sizeof(uint64_t);
+    void *p = a->bits;
+    if (rows > SIZE_MAX / wb || sv_bigbuf_resize(&p, old * wb, rows * wb) != 0) return -1;
+    a->bits = p;
+  }
+  if (with_node && grow((void **)&a->node, rows, sizeof(uint32_t))) return -1;
+  return 0;
+}
+
+/* The codes of slot `slot` from its stored floats. */
+static void store_codes(sv_arena *a, size_t slot) {
+  const float *row = a->data + slot * (size_t)a->dim;
+  if (a->codes & SV_ARENA_I8) {
+    a->i8scale[slot] = sv_quantize_i8(row, a->dim, a->i8 + slot * (size_t)a->dim);
+    double ss = 0.0;
+    for (uint32_t i = 0; i < a->dim; i++) ss += (double)row[i] * (double)row[i];
+    a->sqnorm[slot] = (float)ss;
+  }
+  if (a->codes & SV_ARENA_BITS) sv_quantize_bits(row, a->dim, a->bits + slot * a->bwords);
 }
 
 /* Place id -> slot into the map; the id must not be present. */
@@ -138,6 +203,7 @@ int sv_arena_reserve(sv_arena *a, size_t rows) {
     void *data = a->data;
     if (sv_bigbuf_resize(&data, a->cap * row_bytes, rows * row_bytes) != 0) return SV_ENOMEM;
     a->data = data;
+    if (grow_side(a, a->cap, rows, a->codes, a->hnsw != NULL) != 0) return SV_ENOMEM;
     a->cap = rows;
   }
   size_t want = 16;
@@ -162,12 +228,17 @@ static void store_row(sv_arena *a, size_t slot, const float *vec) {
   for (uint32_t i = 0; i < a->dim; i++) m = fabsf(dst[i]) > m ? fabsf(dst[i]) : m;
   if (m > a->row_max_hi) a->row_max_hi = m;
   if (m > 0.0f && m < a->row_max_lo) a->row_max_lo = m;
+  if (a->codes) store_codes(a, slot);
 }
 
 int sv_arena_put(sv_arena *a, int64_t id, const float *vec) {
   size_t b = map_bucket(a, id);
   if (b < a->hcap) {
-    store_row(a, a->hvals[b], vec);
+    uint32_t slot = a->hvals[b];
+    /* A new vector needs new graph edges: unlink the node, relink it. */
+    if (a->hnsw) sv_hnsw_remove(a->hnsw, a, a->node[slot]);
+    store_row(a, slot, vec);
+    if (a->hnsw) return sv_hnsw_add(a->hnsw, a, slot, &a->node[slot]);
     return SV_OK;
   }
   if (a->count + 1 > a->cap || (a->count + 1) * 2 > a->hcap) {
@@ -182,6 +253,7 @@ int sv_arena_put(sv_arena *a, int64_t id, const float *vec) {
   a->ids[slot] = id;
   map_insert(a, id, (uint32_t)slot);
   a->count++;
+  if (a->hnsw) return sv_hnsw_add(a->hnsw, a, (uint32_t)slot, &a->node[slot]);
   return SV_OK;
 }
 
@@ -192,10 +264,22 @@ int sv_arena_remove(sv_arena *a, int64_t id) {
   size_t last = a->count - 1;
   assert(slot <= last && a->ids[slot] == id);
   map_erase(a, b);
+  if (a->hnsw) sv_hnsw_remove(a->hnsw, a, a->node[slot]);
   if (slot != last) {
     int64_t moved = a->ids[last];
-    memcpy(a->data + slot * (size_t)a->dim, a->data + last * (size_t)a->dim,
-           (size_t)a->dim * sizeof(float));
+    size_t dim = a->dim;
+    memcpy(a->data + slot * dim, a->data + last * dim, dim * sizeof(float));
+    if (a->codes & SV_ARENA_I8) {
+      memcpy(a->i8 + slot * dim, a->i8 + last * dim, dim);
+      a->i8scale[slot] = a->i8scale[last];
+      a->sqnorm[slot] = a->sqnorm[last];
+    }
+    if (a->codes & SV_ARENA_BITS)
+      memcpy(a->bits + slot * a->bwords, a->bits + last * a->bwords, a->bwords * sizeof(uint64_t));
+    if (a->hnsw) {
+      a->node[slot] = a->node[last];
+      sv_hnsw_moved(a->hnsw, a->node[slot], (uint32_t)slot);
+    }
     a->ids[slot] = moved;
     size_t mb = map_bucket(a, moved);
     assert(mb < a->hcap);
@@ -208,4 +292,69 @@ int sv_arena_remove(sv_arena *a, int64_t id) {
 uint32_t sv_arena_find(const sv_arena *a, int64_t id) {
   size_t b = map_bucket(a, id);
   return b < a->hcap ? a->hvals[b] : SV_ARENA_NO_SLOT;
+}
+
+int sv_arena_set_codes(sv_arena *a, int codes) {
+  int add = codes & ~a->codes;
+  if (add && grow_side(a, 0, a->cap, add, 0) != 0) return SV_ENOMEM;
+  a->bwords = ((size_t)a->dim + 63) / 64;
+  int had = a->codes;
+  a->codes = add;
+  for (size_t s = 0; s < a->count; s++) store_codes(a, s);
+  a->codes = had | codes;
+  return SV_OK;
+}
+
+int sv_arena_set_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *, size_t, size_t),
+                      void *arg) {
+  int rc = SV_OK;
+  sv_hnsw_free(a->hnsw);
+  a->hnsw = NULL;
+  if (!h) goto done;
+  if (grow_side(a, 0, a->cap, 0, 1) != 0) {
+    rc = SV_ENOMEM;
+    goto done;
+  }
+  for (size_t s = 0; s < a->count; s++) {
+    if ((rc = sv_hnsw_add(h, a, (uint32_t)s, &a->node[s])) != SV_OK) goto done;
+    if (progress && (s % 1024 == 0 || s + 1 == a->count)) progress(arg, s + 1, a->count);
+  }
+  a->hnsw = h;
+  h = NULL;
+done:
+  sv_hnsw_free(h);
+  return rc;
+}
+
+int sv_arena_attach_hnsw(sv_arena *a, struct sv_hnsw *h, void (*progress)(void *, size_t, size_t),
+                         void *arg) {
+  int rc = SV_OK;
+  uint32_t *seen = NULL;
+  sv_hnsw_free(a->hnsw);
+  a->hnsw = NULL;
+  if (grow_side(a, 0, a->cap, 0, 1) != 0) {
+    rc = SV_ENOMEM;
+    goto done;
+  }
+  for (size_t s = 0; s < a->count; s++) a->node[s] = SV_ARENA_NO_SLOT;
+  sv_hnsw_fill_nodes(h, a->node);
+  sv_hnsw_info info;
+  sv_hnsw_info_get(h, &info);
+  size_t have = 0;
+  for (size_t s = 0; s < a->count; s++) have += a->node[s] != SV_ARENA_NO_SLOT;
+  if (have != info.live) { /* two nodes named one slot */
+    rc = SV_EFORMAT;
+    goto done;
+  }
+  for (size_t s = 0, added = 0; s < a->count; s++) {
+    if (a->node[s] != SV_ARENA_NO_SLOT) continue;
+    if ((rc = sv_hnsw_add(h, a, (uint32_t)s, &a->node[s])) != SV_OK) goto done;
+    if (progress && (++added % 1024 == 0)) progress(arg, added, a->count - have);
+  }
+  a->hnsw = h;
+  h = NULL;
+done:
+  free(seen);
+  sv_hnsw_free(h);
+  return rc;
 }

@@ -75,18 +75,21 @@ static int apply_rows(sv_shard *s, sqlite3_stmt *st, int has_deleted, float *row
   return rc;
 }
 
-static int reload(sv_shard *s, float *row) {
+static int reload(sv_shard *s, float *row, sv_meta_state *now) {
   sv_arena *a = &s->arena;
   int64_t all = 0, dead = 0;
   int rc;
   sv_arena_clear(a);
+  if ((rc = sv__index_prepare(s)) != SV_OK) return rc;
   if ((rc = sv__count(s, SV_STMT_COUNT_ALL, &all)) != SV_OK) return rc;
   if ((rc = sv__count(s, SV_STMT_COUNT_DELETED, &dead)) != SV_OK) return rc;
   if (all > dead && sv_arena_reserve(a, (size_t)(all - dead)) != SV_OK)
     return sv__fail(s, SV_ENOMEM, "out of memory loading %lld vectors", (long long)(all - dead));
   sqlite3_stmt *st = sv__stmt(s, SV_STMT_LOAD_ALL, &rc);
   if (!st) return rc;
-  return apply_rows(s, st, 0, row, "out of memory loading vectors", "loading vectors");
+  rc = apply_rows(s, st, 0, row, "out of memory loading vectors", "loading vectors");
+  if (rc == SV_OK) rc = sv__index_finish(s, now);
+  return rc;
 }
 
 static int catch_up(sv_shard *s, float *row) {
@@ -110,7 +113,9 @@ int sv__mirror_sync(sv_shard *s, int conn_idle) {
   sv_rwlock_wrlock(&s->arena_lock);
   int full = !a->loaded || stale_tx || a->epoch != m.epoch || m.version < a->version ||
              (m.version == a->version && m.hlc != a->hlc);
-  rc = full ? reload(s, row) : catch_up(s, row);
+  double t0 = full ? sv__store_now_ms() : 0.0;
+  rc = full ? reload(s, row, &m) : catch_up(s, row);
+  if (full && rc == SV_OK) s->idx_load_ms = sv__store_now_ms() - t0;
   if (rc == SV_OK) {
     a->version = m.version;
     a->hlc = m.hlc;

@@ -153,6 +153,7 @@ int sv_shard_close(sv_shard *s) {
   if (!s) return SV_OK;
   int locked = s->locks_ready && (s->owns_db || s->db);
   if (locked) sv__db_lock(s);
+  if (locked && s->db && s->owns_db) sv__index_close(s);
   sv__stmt_finalize_all(s);
   if (s->owns_db) sv__ckpt_close(s);
   if (s->db && s->owns_db) {

@@ -26,13 +26,25 @@
 ** ascending id by the heap, so results do not depend on slot order.
 ** Vectors with components far outside the range embeddings use are scanned
 ** with the scalar (double-accumulating) kernels so sums cannot overflow.
+**
+** The planner (plan_search) picks exact, quantized or HNSW from the mode
+** asked for, the structures the shard has and, with a filter, how many rows
+** match: a selective filter (under 1 row in 20) makes an exact scan of just
+** the matching rows cheaper and exact, so it wins; a broader one is applied
+** during the graph traversal, and if the graph yields fewer than
+** min(k, matches) rows the exact pre-filtered scan runs instead, so a
+** filtered search always returns min(k, matching rows) results.  The
+** approximate paths (ann.c) push candidates with exact keys into the same
+** heap, so scores, thresholds and tie order are the exact scan's.
 */
 #include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/ann.h"
 #include "store/filter.h"
+#include "store/hnsw.h"
 #include "store/shard.h"
 #include "vec/kernels.h"
 #include "vec/topk.h"
@@ -191,13 +203,21 @@ static int fetch_metadata(sv_shard *s, sv_results *res) {
 
 /* Everything about the call that needs no database. */
 static int check_query(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
-                       float **qout) {
+                       const sv_ann_options *ann, float **qout) {
   if (!o) return sv__fail(s, SV_EINVAL, "search options are NULL");
   if (!query) return sv__fail(s, SV_EINVAL, "query vector is NULL");
   if (dim != s->dim)
     return sv__fail(s, SV_EDIM, "query has dimension %u, shard has %u", (unsigned)dim,
                     (unsigned)s->dim);
   if (o->k == 0) return sv__fail(s, SV_EINVAL, "k must be at least 1");
+  if (ann->mode < SV_MODE_AUTO || ann->mode > SV_MODE_HNSW)
+    return sv__fail(s, SV_EINVAL, "unknown search mode %d", ann->mode);
+  if (ann->ef > SV_HNSW_EF_MAX)
+    return sv__fail(s, SV_EINVAL, "ef must be between 1 and %d, got %u", SV_HNSW_EF_MAX,
+                    (unsigned)ann->ef);
+  if (ann->oversample > 10000)
+    return sv__fail(s, SV_EINVAL, "oversample must be between 1 and 10000, got %u",
+                    (unsigned)ann->oversample);
   if (o->use_threshold && !isfinite(o->threshold))
     return sv__fail(s, SV_EINVAL, "threshold is not a finite number");
   double ss = 0.0;
@@ -216,8 +236,54 @@ static int check_query(sv_shard *s, const float *query, uint32_t dim, const sv_s
   return SV_OK;
 }
 
+static void push_slot(void *ctx, float key, uint32_t slot) {
+  scan *sc = ctx;
+  if (sc->use_threshold && !passes(sc, key)) return;
+  sv_topk_push(sc->top, key, sc->a->ids[slot], slot);
+}
+
+/* Choose the mode to run; a structure the mode needs but the shard lacks
+** is an error naming the command that builds it. */
+static int plan_search(sv_shard *s, const sv_ann_options *ann, const sv_arena *a, int filtered,
+                       size_t matches, int *mode) {
+  int m = ann->mode;
+  if (m == SV_MODE_AUTO) {
+    m = SV_MODE_EXACT;
+    if (a->count >= SV_AUTO_MIN_ROWS) {
+      if (a->hnsw)
+        m = SV_MODE_HNSW;
+      else if (a->codes & SV_ARENA_I8)
+        m = SV_MODE_QUANTIZED;
+    }
+  } else if (m == SV_MODE_HNSW && !a->hnsw) {
+    return sv__fail(s, SV_ENOTFOUND,
+                    "the shard has no HNSW index: build it with `sqlite-vector index SHARD "
+                    "--hnsw` (sv_index_build)");
+  } else if (m == SV_MODE_QUANTIZED && !(a->codes & SV_ARENA_I8)) {
+    return sv__fail(s, SV_ENOTFOUND,
+                    "the shard has no int8 codes: build them with `sqlite-vector index SHARD "
+                    "--quantize int8` (sv_index_build)");
+  } else if (m == SV_MODE_BINARY && !(a->codes & SV_ARENA_BITS)) {
+    return sv__fail(s, SV_ENOTFOUND,
+                    "the shard has no binary codes: build them with `sqlite-vector index SHARD "
+                    "--quantize binary` (sv_index_build)");
+  }
+  /* A selective filter: scanning the few matching rows exactly is cheaper. */
+  if (filtered && m != SV_MODE_EXACT && matches * 20 < a->count) m = SV_MODE_EXACT;
+  *mode = m;
+  return SV_OK;
+}
+
 int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
               sv_results *out) {
+  return sv_search_ex(s, query, dim, o, NULL, out, NULL);
+}
+
+int sv_search_ex(sv_shard *s, const float *query, uint32_t dim, const sv_search_options *o,
+                 const sv_ann_options *ann_in, sv_results *out, const char **plan) {
+  static const sv_ann_options defaults = {SV_MODE_AUTO, 0, 0};
+  const sv_ann_options *ann = ann_in ? ann_in : &defaults;
+  const char *ran = "exact";
   int rc, db_locked = 0, in_read = 0, savepoint = 0, arena_locked = 0;
   float *q = NULL;
   uint64_t *bm = NULL;
@@ -225,13 +291,14 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
   sv_topk_entry *heap = NULL;
   size_t matches = 0;
 
+  int mode = SV_MODE_EXACT;
   if (out) {
     out->n = 0;
     out->hits = NULL;
   }
   if (!s) return SV_EINVAL;
   if (!out) return sv__fail(s, SV_EINVAL, "results pointer is NULL");
-  if ((rc = check_query(s, query, dim, o, &q)) != SV_OK) goto done;
+  if ((rc = check_query(s, query, dim, o, ann, &q)) != SV_OK) goto done;
 
   sv__db_lock(s);
   db_locked = 1;
@@ -256,6 +323,8 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
     db_locked = 0;
   }
 
+  if ((rc = plan_search(s, ann, a, bm != NULL, matches, &mode)) != SV_OK) goto done;
+  if (mode == SV_MODE_EXACT) ran = bm ? "exact-prefilter" : "exact";
   size_t candidates = bm ? matches : a->count;
   size_t k = o->k < candidates ? o->k : candidates;
   if (k == 0) goto done;
@@ -275,10 +344,37 @@ int sv_search(sv_shard *s, const float *query, uint32_t dim, const sv_search_opt
   sc.top = &top;
   sc.use_threshold = o->use_threshold;
   sc.threshold = o->threshold;
-  if (bm)
-    scan_bitmap(&sc, bm);
-  else
-    scan_all(&sc);
+  int l2 = s->metric == SV_METRIC_L2;
+  if (mode == SV_MODE_QUANTIZED || mode == SV_MODE_BINARY) {
+    int bin = mode == SV_MODE_BINARY;
+    size_t over = ann->oversample ? ann->oversample
+                  : bin           ? SV_DEFAULT_OVERSAMPLE_BINARY
+                                  : SV_DEFAULT_OVERSAMPLE_INT8;
+    ran = bin ? "quantized-binary" : "quantized-int8";
+    if (sv__ann_quantized(a, sc.kern, l2, q, bm, bin, k * over, push_slot, &sc) != SV_OK) {
+      rc = sv__fail(s, SV_ENOMEM, "out of memory for a quantized scan");
+      goto done;
+    }
+  } else if (mode == SV_MODE_HNSW) {
+    size_t ef = ann->ef ? ann->ef : SV_DEFAULT_EF_SEARCH;
+    long got = sv__ann_hnsw(a, q, k, ef, bm, push_slot, &sc);
+    if (got < 0) {
+      rc = sv__fail(s, SV_ENOMEM, "out of memory for an HNSW search");
+      goto done;
+    }
+    ran = bm ? "hnsw-filtered" : "hnsw";
+    if (bm && (size_t)got < k) { /* the graph missed matching rows: scan them */
+      sv_topk_init(&top, heap, k);
+      mode = SV_MODE_EXACT;
+    }
+  }
+  if (mode == SV_MODE_EXACT) {
+    ran = bm ? "exact-prefilter" : "exact";
+    if (bm)
+      scan_bitmap(&sc, bm);
+    else
+      scan_all(&sc);
+  }
   sv_topk_sort(&top);
   for (size_t i = 0; i < top.n; i++) {
     out->hits[i].id = top.e[i].id;
@@ -299,6 +395,7 @@ done:
   free(heap);
   free(q);
   if (rc != SV_OK && out) sv_results_free(out);
+  if (plan) *plan = ran;
   return rc;
 }
 

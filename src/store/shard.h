@@ -73,6 +73,15 @@ struct sv_shard {
   sv_arena arena;
   sqlite3_stmt *stmts[SV_STMT_COUNT];
   sv_ckpt ckpt; /* background WAL checkpointer (own file connections) */
+  /* Index configuration as last read from sv_meta (index.c), the build
+  ** progress callback while sv_index_build runs, the last load's time. */
+  int idx_quantize;
+  uint32_t idx_m, idx_efc;
+  void (*idx_progress)(void *, uint64_t, uint64_t);
+  void *idx_progress_arg;
+  double idx_load_ms;
+  int64_t idx_saved_version; /* arena version the saved graph reflects */
+  int idx_graph_loaded;      /* the last load used the saved graph */
   sv_err err;
 };
 
@@ -169,6 +178,27 @@ int sv__host_writing(sv_shard *s);
 ** pairs; vec NULL means the row was deleted.  Call with db_mu held. */
 void sv__mirror_apply(sv_shard *s, const sv_meta_state *before, const sv_meta_state *after,
                       const int64_t *ids, const float *const *vecs, size_t n, int tentative);
+
+/* ---- index configuration (index.c) ---- */
+
+/* Read the index configuration from sv_meta and shape the (cleared) arena
+** accordingly: codes enabled, a fresh empty graph attached or detached.
+** Call with db_mu and the arena write lock held, before rows are loaded. */
+int sv__index_prepare(sv_shard *s);
+/* After a full load: build the graph over the loaded rows when configured
+** (arena write lock held). */
+int sv__index_finish(sv_shard *s, sv_meta_state *now);
+/* The saved graph when it is usable for the arena just loaded at state
+** `now` (index_save.c); 1 with *out set, or 0 (then rebuild). */
+struct sv_hnsw;
+int sv__index_load_saved(sv_shard *s, sv_meta_state *now, struct sv_hnsw **out);
+/* Save the arena's graph with its state stamp (db_mu held).  SV_OK also
+** when there is nothing to save. */
+int sv__index_save(sv_shard *s);
+/* At close: save the graph when it changed since it was saved or loaded. */
+void sv__index_close(sv_shard *s);
+/* A wall-clock time in milliseconds (double) for durations. */
+double sv__store_now_ms(void);
 
 /* ---- blob helpers (shard.c) ---- */
 
