@@ -1,14 +1,17 @@
 /*
-** tool_search.c — vector_search: exact k nearest neighbours.
+** tool_search.c — vector_search: k nearest neighbours, exact or approximate.
 **
 ** The arguments map one to one onto sv_search_options: k, an optional
 ** threshold (minimum score for cosine and dot, maximum distance for l2),
 ** and an optional metadata filter, passed to the engine as JSON text and
 ** validated there (an unknown operator or a malformed condition is a tool
-** error, never an ignored condition).  "mode" chooses the search method;
-** this build only has the exact scan, so "auto" and "exact" are accepted
-** and the result says which ran.  Approximate modes arrive with the HNSW
-** index and are added to the accepted list then.
+** error, never an ignored condition).  "mode" chooses the search method
+** (sv_search_ex): auto (the planner decides), exact, quantized (int8 scan
+** and exact rescoring), binary (sign bits and rescoring) or hnsw, with "ef"
+** for the graph and "oversample" for the quantized scans.  A mode whose
+** structure the shard lacks is a tool error naming the command that
+** builds it, never a silent fall back to another method; the result's
+** "mode" is the plan that actually ran.
 **
 ** A text query ('text' instead of 'vector') is embedded with the shard's
 ** own embedder and then searched exactly like a vector, so threshold,
@@ -24,8 +27,32 @@
 
 #define MAX_K 10000
 
+/* In sv_search_mode order. */
+static const char *const MODES[] = {"auto", "exact", "quantized", "binary", "hnsw"};
+_Static_assert(SV_MODE_AUTO == 0 && SV_MODE_EXACT == 1 && SV_MODE_QUANTIZED == 2 &&
+                   SV_MODE_BINARY == 3 && SV_MODE_HNSW == 4,
+               "MODES follows sv_search_mode");
+
+static int read_mode(const cJSON *args, int *mode, mcp_result *res) {
+  const cJSON *m = mcp_arg(args, "mode");
+  *mode = SV_MODE_AUTO;
+  if (!m) return SV_OK;
+  for (int i = 0; cJSON_IsString(m) && i < (int)(sizeof MODES / sizeof MODES[0]); i++) {
+    if (strcmp(m->valuestring, MODES[i]) == 0) {
+      *mode = i;
+      return SV_OK;
+    }
+  }
+  return mcp_fail(res,
+                  "argument 'mode' must be \"auto\", \"exact\", \"quantized\", \"binary\" or "
+                  "\"hnsw\"");
+}
+
 static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
-  int rc = SV_OK, have_k, have_t, with_meta;
+  int rc = SV_OK, have_k, have_t, with_meta, have;
+  int64_t ef = 0, oversample = 0;
+  const char *plan = "exact";
+  sv_ann_options ann;
   const char *name;
   sv_shard *s;
   float *q = NULL;
@@ -38,14 +65,13 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
   mcp_open_shard *c = NULL;
 
   if ((rc = mcp_arg_string(args, "shard", &name, res)) != SV_OK) goto cleanup;
-  const cJSON *mode = mcp_arg(args, "mode");
-  if (mode && (!cJSON_IsString(mode) || (strcmp(mode->valuestring, "auto") != 0 &&
-                                         strcmp(mode->valuestring, "exact") != 0))) {
-    rc = mcp_fail(res,
-                  "argument 'mode' must be \"auto\" or \"exact\" (this build has only the "
-                  "exact search)");
+  memset(&ann, 0, sizeof ann);
+  if ((rc = read_mode(args, &ann.mode, res)) != SV_OK) goto cleanup;
+  if ((rc = mcp_arg_int(args, "ef", 1, 100000, &ef, &have, res)) != SV_OK) goto cleanup;
+  if ((rc = mcp_arg_int(args, "oversample", 1, 10000, &oversample, &have, res)) != SV_OK)
     goto cleanup;
-  }
+  ann.ef = (uint32_t)ef;
+  ann.oversample = (uint32_t)oversample;
   const cJSON *vector = mcp_arg(args, "vector");
   const cJSON *text = mcp_arg(args, "text");
   if (!vector == !text) {
@@ -83,13 +109,13 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
   }
 
   sv_search_options so = {(uint32_t)k, have_t, (float)threshold, filter, with_meta};
-  if ((rc = sv_search(s, q, dim, &so, &r)) != SV_OK) {
+  if ((rc = sv_search_ex(s, q, dim, &so, &ann, &r, &plan)) != SV_OK) {
     rc = mcp_fail_sv(res, s, rc, "search failed");
     goto cleanup;
   }
   o = cJSON_CreateObject();
   if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddStringToObject(o, "mode", "exact") || !mcp_add_int(o, "count", (int64_t)r.n) ||
+      !cJSON_AddStringToObject(o, "mode", plan) || !mcp_add_int(o, "count", (int64_t)r.n) ||
       !(list = cJSON_AddArrayToObject(o, "results")))
     goto nomem;
   for (size_t i = 0; i < r.n; i++) {
@@ -127,7 +153,9 @@ const mcp_tool mcp_tool_search = {
     "product (higher is nearer) or l2 distance (lower is nearer). Optional threshold (cosine/dot: "
     "minimum score; l2: maximum distance) and metadata filter: an object of field conditions, "
     "all ANDed, e.g. {\"lang\":\"en\",\"year\":{\"$gte\":2020},\"tag\":{\"$in\":[\"a\",\"b\"]}} "
-    "(operators $eq $ne $lt $lte $gt $gte $in; fields \"a\" or \"a.b\"). A 'text' query works "
+    "(operators $eq $ne $lt $lte $gt $gte $in; fields \"a\" or \"a.b\"). mode: auto (default), "
+    "exact, quantized, binary or hnsw (ef); the result's mode is the plan that ran. A 'text' "
+    "query works "
     "on text shards (made with vector_shard_create and an 'embedder'): it is embedded with the "
     "shard's embedder and each hit carries its text.",
     "{\"type\":\"object\",\"properties\":{"
@@ -140,8 +168,15 @@ const mcp_tool mcp_tool_search = {
     "distance\"},"
     "\"filter\":{\"type\":\"object\",\"description\":\"Metadata filter, e.g. "
     "{\\\"year\\\":{\\\"$gte\\\":2020}}\"},"
-    "\"mode\":{\"type\":\"string\",\"enum\":[\"auto\",\"exact\"],\"default\":\"auto\","
-    "\"description\":\"Search method\"},"
+    "\"mode\":{\"type\":\"string\",\"enum\":[\"auto\",\"exact\",\"quantized\",\"binary\","
+    "\"hnsw\"],\"default\":\"auto\",\"description\":\"Search method: auto (planner), exact, "
+    "quantized (int8 + rescoring), binary (sign bits + rescoring), hnsw (graph); the approximate "
+    "ones need the index built (sqlite-vector index)\"},"
+    "\"ef\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100000,"
+    "\"description\":\"HNSW candidates kept (default 64; higher: better recall, slower)\"},"
+    "\"oversample\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":10000,"
+    "\"description\":\"Quantized modes rescore k*oversample rows (default 10 int8, 40 "
+    "binary)\"},"
     "\"with_metadata\":{\"type\":\"boolean\",\"default\":true,"
     "\"description\":\"Return each hit's metadata\"},"
     "\"text\":{\"type\":\"string\",\"description\":\"Text query (text shards only)\"}},"

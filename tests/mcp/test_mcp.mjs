@@ -218,7 +218,9 @@ async function scenario(client, dataDir) {
     ['threshold as a string', 'vector_search', { shard: 'notes', vector: vecs[0], threshold: 'high' }, /threshold/],
     ['unknown filter operator', 'vector_search', { shard: 'notes', vector: vecs[0], filter: { i: { $regex: 'x' } } }, /\$regex|operator/],
     ['filter not an object', 'vector_search', { shard: 'notes', vector: vecs[0], filter: 'i > 3' }, /filter/],
-    ['unknown mode', 'vector_search', { shard: 'notes', vector: vecs[0], mode: 'hnsw' }, /mode/],
+    ['unknown mode', 'vector_search', { shard: 'notes', vector: vecs[0], mode: 'fuzzy' }, /mode/],
+    ['hnsw without an index', 'vector_search', { shard: 'notes', vector: vecs[0], mode: 'hnsw' }, /no HNSW index.*sqlite-vector index/],
+    ['ef out of range', 'vector_search', { shard: 'notes', vector: vecs[0], ef: 0 }, /'ef'/],
     ['search wrong dimension', 'vector_search', { shard: 'notes', vector: [1, 2] }, /dimension/],
     ['search without vector', 'vector_search', { shard: 'notes' }, /either 'vector' or 'text'/],
     ['get missing id', 'vector_get', { shard: 'notes', id: 999999 }, /no live row/],
@@ -305,6 +307,25 @@ async function scenario(client, dataDir) {
   s = await stats(client, 'gone');
   check('the new shard is empty', s.count === 0, s);
   return { vecs, ids };
+}
+
+// Approximate modes once the index exists (built by the CLI, as docs/MCP.md says).
+async function annModes(client, server, dataDir, state) {
+  const cli = path.join(path.dirname(server), 'sqlite-vector');
+  if (!fs.existsSync(cli)) return;
+  section('search modes: hnsw, quantized, binary');
+  const b = spawnSync(cli, ['index', path.join(dataDir, 'notes.shard'), '--hnsw', '--quantize', 'int8'], { encoding: 'utf8' });
+  const b2 = spawnSync(cli, ['index', path.join(dataDir, 'notes.shard'), '--quantize', 'binary'], { encoding: 'utf8' });
+  check('index built by the CLI', b.status === 0 && b2.status === 0, b.stderr + b2.stderr);
+  for (const [mode, plan, extra] of [['hnsw', 'hnsw', { ef: 32 }], ['quantized', 'quantized-int8', { oversample: 20 }],
+    ['binary', 'quantized-binary', {}], ['exact', 'exact', {}], ['auto', 'exact', {}]]) {
+    const r = await call(client, 'vector_search', { shard: 'notes', vector: state.vecs[5], k: 3, mode, ...extra });
+    check(`mode ${mode}: own vector first, plan ${plan}`, !r.isError && r.structuredContent.mode === plan &&
+      r.structuredContent.results[0].id === state.ids[5], r.structuredContent || textOf(r));
+  }
+  const r = await call(client, 'vector_search', { shard: 'notes', vector: state.vecs[5], k: 5, mode: 'hnsw', filter: { i: { $lt: 20 } } });
+  check('hnsw with a filter', !r.isError && r.structuredContent.mode.startsWith('hnsw') &&
+    r.structuredContent.results.every((h) => h.metadata.i < 20), r.structuredContent || textOf(r));
 }
 
 async function textAndMemory(client) {
@@ -799,6 +820,7 @@ async function main() {
       await client.ping();
       await schemaChecks(client);
       const state = await scenario(client, dataDir);
+      await annModes(client, server, dataDir, state);
       Object.assign(state, await textAndMemory(client));
       await syncShards(client);
       const stderr = client.stderrText();

@@ -67,6 +67,11 @@ static double structured_num(const cJSON *res, const char *key) {
   return cJSON_IsNumber(v) ? v->valuedouble : -1;
 }
 
+static const cJSON *sc(const cJSON *res, const char *key) {
+  return cJSON_GetObjectItemCaseSensitive(
+      cJSON_GetObjectItemCaseSensitive(res, "structuredContent"), key);
+}
+
 static void expect_tool_error(const char *tool, const char *args, const char *needle) {
   int err;
   cJSON *res = call_tool(tool, args, &err);
@@ -161,8 +166,39 @@ static void test_tools(const char *dir) {
   expect_tool_error("vector_insert", "{\"shard\":\"a\",\"vector\":[1,2]}", "dimension");
   expect_tool_error("vector_insert", "{\"shard\":\"a\",\"text\":\"hi\"}", "plain vector shard");
   expect_tool_error("vector_search", "{\"shard\":\"a\",\"text\":\"hi\"}", "embedder\":\"hash-v1");
-  expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"mode\":\"hnsw\"}",
+  expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"mode\":\"fuzzy\"}",
                     "mode");
+  expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"mode\":\"hnsw\"}",
+                    "no HNSW index");
+  expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"ef\":0}", "'ef'");
+  expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"oversample\":-1}",
+                    "'oversample'");
+  /* An index built by another handle is used by the server's. */
+  {
+    sv_shard *sh = NULL;
+    char file[700];
+    snprintf(file, sizeof file, "%s/data/a.shard", dir);
+    CHECK_RC(sv_shard_open(file, NULL, &sh), SV_OK);
+    sv_index_options io = {1, 0, 0, SV_QUANT_INT8 | SV_QUANT_BINARY, NULL, NULL};
+    CHECK_RC(sv_index_build(sh, &io), SV_OK);
+    sv_shard_close(sh);
+    static const char *const modes[][2] = {
+        {"hnsw", "hnsw"}, {"quantized", "quantized-int8"}, {"binary", "quantized-binary"}};
+    for (int i = 0; i < 3; i++) {
+      char q[200];
+      snprintf(q, sizeof q,
+               "{\"shard\":\"a\",\"vector\":[0.9,0.1,0],\"k\":1,\"mode\":\"%s\",\"ef\":8}",
+               modes[i][0]);
+      cJSON *m = call_tool("vector_search", q, &err);
+      const cJSON *mode = sc(m, "mode");
+      const cJSON *hid =
+          cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(sc(m, "results"), 0), "id");
+      CHECK(!err && cJSON_IsString(mode) && strcmp(mode->valuestring, modes[i][1]) == 0 &&
+                cJSON_IsNumber(hid) && hid->valueint == 1,
+            "mode %s", modes[i][0]);
+      cJSON_Delete(m);
+    }
+  }
   expect_tool_error("vector_search", "{\"shard\":\"a\",\"vector\":[1,0,0],\"k\":1.5}", "'k'");
   expect_tool_error("vector_shard_stats", "{\"shard\":\"../a\"}", "invalid shard name");
   expect_tool_error("vector_shard_stats", "{\"shard\":\"zz\"}", "no shard named");
@@ -179,11 +215,6 @@ static void test_tools(const char *dir) {
   CHECK(!err && structured_num(r, "count") == 2 && structured_num(r, "deleted") == 1,
         "count unchanged by bad input");
   cJSON_Delete(r);
-}
-
-static const cJSON *sc(const cJSON *res, const char *key) {
-  return cJSON_GetObjectItemCaseSensitive(
-      cJSON_GetObjectItemCaseSensitive(res, "structuredContent"), key);
 }
 
 /* A custom embedder, to make a memory file this server cannot embed for. */
