@@ -26,7 +26,10 @@
 #endif
 
 #define REC_BYTES 29u
-#define ZSTD_LEVEL 3
+/* Level 1, not 3: on shuffled float32 vectors both reach the same ratio
+** (~1.16x on 614 KB of 1536-d embeddings) but level 1 compresses in about
+** half the time (0.95 vs 1.8 ms), which a 100-row sync pays on every run. */
+#define ZSTD_LEVEL 1
 
 int svf_have_zstd(void) {
 #ifdef SV_HAVE_ZSTD

@@ -2,11 +2,14 @@
 ** quic.c — sync sessions over QUIC with ngtcp2 0.12.1 and GnuTLS.
 **
 ** One thread, one UDP socket, one poll loop.  ngtcp2 never touches the
-** socket or the clock: each pass of the loop feeds every datagram that
-** arrived to its connection (ngtcp2_conn_read_pkt), fires expired timers
-** (ngtcp2_conn_handle_expiry), then lets every connection write what it
-** can (ngtcp2_conn_writev_stream) and sleeps in poll() until the earliest
-** expiry or the next datagram.
+** socket or the clock: each pass of the loop feeds up to RX_BURST waiting
+** datagrams to their connections (ngtcp2_conn_read_pkt), fires expired
+** timers (ngtcp2_conn_handle_expiry), then lets every connection write what
+** it can (ngtcp2_conn_writev_stream) and sleeps in ppoll() until the
+** earliest expiry or the next datagram.  The pass never sleeps while a
+** connection stopped writing only because of its per-pass packet budget,
+** and the sleep has nanosecond precision: on a LAN ngtcp2's timers are
+** often much less than a millisecond away.
 **
 ** Stream data.  ngtcp2 keeps pointers into the bytes it sent until the
 ** peer acknowledges them, so session output is copied into a queue of
@@ -62,6 +65,11 @@
 #define MAX_CONNS 32
 #define PKT_BUF 1500
 #define IDLE_TIMEOUT_S 10
+/* Datagrams read per pass before the loop writes again.  Draining the socket
+** until EAGAIN starves the other direction: while the peer keeps sending, no
+** acknowledgement leaves, the peer's congestion window fills and it stalls,
+** then waits for the acknowledgements of a whole window at once. */
+#define RX_BURST 16
 
 static const char PRIORITY[] =
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:+CHACHA20-POLY1305:"
@@ -436,6 +444,9 @@ static void write_close(qconn *q, int app_status, const char *reason) {
   if (n > 0) send_dgram(q, &ps.path, buf, (size_t)n);
 }
 
+/* Write what q can send now.  Returns 1 if it stopped at its packet budget
+** with more to send (the caller must not sleep), 0 if it is done or limited
+** by congestion, pacing or flow control, or a negative ngtcp2 error. */
 static int write_pass(qconn *q) {
   uint8_t buf[PKT_BUF];
   ngtcp2_path_storage ps;
@@ -447,7 +458,8 @@ static int write_pass(qconn *q) {
   size_t max_pkts = quantum / 1200 + 1;
   if (max_pkts > 64) max_pkts = 64;
   q->blocked = 0;
-  for (size_t npk = 0; npk < max_pkts;) {
+  size_t npk = 0;
+  while (npk < max_pkts) {
     if (q->stream_open && q->sess->status == SV_OK) {
       uint64_t inflight = q->queued_off - q->acked_off;
       if (inflight < SEND_WINDOW) sv_sess_produce(q->sess, SEND_WINDOW - (size_t)inflight);
@@ -487,7 +499,7 @@ static int write_pass(qconn *q) {
   ngtcp2_conn_stat cs;
   ngtcp2_conn_get_conn_stat(q->conn, &cs);
   if (cs.first_rtt_sample_ts != UINT64_MAX) ngtcp2_conn_update_pkt_tx_time(q->conn, ts);
-  return 0;
+  return npk == max_pkts;
 }
 
 /* What the peer's CONNECTION_CLOSE said, as a status and message. */
@@ -567,11 +579,17 @@ static int timers(qconn *q) {
   return rv;
 }
 
-static int poll_ms(ngtcp2_tstamp expiry, ngtcp2_tstamp deadline) {
+/* Sleep until fd is readable or the earlier of expiry and deadline.  ppoll,
+** not poll: poll's whole milliseconds turned every wait for one of ngtcp2's
+** sub-millisecond timers (pacing, acknowledgement delay) into a full
+** millisecond.  Never more than 100 ms, so stop flags are seen. */
+static void wait_fd(int fd, ngtcp2_tstamp expiry, ngtcp2_tstamp deadline) {
   ngtcp2_tstamp now = now_ns(), t = expiry < deadline ? expiry : deadline;
-  if (t <= now) return 0;
-  uint64_t ms = (t - now + 999999) / 1000000;
-  return ms > 100 ? 100 : (int)ms;
+  uint64_t ns = t > now ? t - now : 0;
+  if (ns > 100 * NGTCP2_MILLISECONDS) ns = 100 * NGTCP2_MILLISECONDS;
+  struct timespec ts = {(time_t)(ns / NGTCP2_SECONDS), (long)(ns % NGTCP2_SECONDS)};
+  struct pollfd pfd = {fd, POLLIN, 0};
+  ppoll(&pfd, 1, &ts, NULL);
 }
 
 static int parse_hostport(const char *hp, char *host, size_t hn, char *port, size_t pn) {
@@ -642,10 +660,10 @@ struct sv_quic_peer {
   resume rs;
 };
 
-/* Read every waiting datagram, then fire due timers. */
+/* Read up to RX_BURST waiting datagrams, then fire due timers. */
 static void client_input(sv_quic_peer *p) {
   qconn *q = p->q;
-  for (;;) {
+  for (int k = 0; k < RX_BURST; k++) {
     struct sockaddr_storage from;
     socklen_t flen = sizeof from;
     ssize_t n = recvfrom(q->fd, p->rx, 65536, 0, (struct sockaddr *)&from, &flen);
@@ -744,7 +762,7 @@ static int peer_session(sv_quic_peer *p, sv_sess *x, ngtcp2_tstamp deadline, sv_
       if (ngtcp2_conn_open_bidi_stream(q->conn, &q->sid, NULL) == 0) q->stream_open = 1;
     }
     int wr = write_pass(q);
-    if (wr != 0) {
+    if (wr < 0) {
       qfail(q, SV_ENET, "QUIC write failed: %s", ngtcp2_strerror(wr));
       write_close(q, SV_ENET, "transport error");
     }
@@ -767,8 +785,7 @@ static int peer_session(sv_quic_peer *p, sv_sess *x, ngtcp2_tstamp deadline, sv_
       write_close(q, SV_ENET, "timeout");
       break;
     }
-    struct pollfd pfd = {q->fd, POLLIN, 0};
-    poll(&pfd, 1, poll_ms(ngtcp2_conn_get_expiry(q->conn), deadline));
+    wait_fd(q->fd, wr > 0 ? 0 : ngtcp2_conn_get_expiry(q->conn), deadline);
     client_input(p);
   }
   snprintf(r->peer_fingerprint, sizeof r->peer_fingerprint, "%s", q->chk.fp);
@@ -1034,14 +1051,15 @@ int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop,
     on_end(ctx, NULL, SV_OK, addr, NULL); /* "listening": no session yet */
   }
   if (!(rx = malloc(65536))) goto done;
+  int more = 0; /* a connection stopped at its packet budget last pass */
   while (!(stop && *stop) && !(max_sessions > 0 && sv.ended >= max_sessions)) {
     ngtcp2_tstamp expiry = now_ns() + 100 * NGTCP2_MILLISECONDS;
     for (int i = 0; i < MAX_CONNS; i++)
       if (sv.conns[i] && ngtcp2_conn_get_expiry(sv.conns[i]->conn) < expiry)
         expiry = ngtcp2_conn_get_expiry(sv.conns[i]->conn);
-    struct pollfd pfd = {sv.fd, POLLIN, 0};
-    poll(&pfd, 1, poll_ms(expiry, UINT64_MAX));
-    for (;;) {
+    wait_fd(sv.fd, more ? 0 : expiry, UINT64_MAX);
+    more = 0;
+    for (int k = 0; k < RX_BURST; k++) {
       struct sockaddr_storage from;
       socklen_t flen = sizeof from;
       ssize_t n = recvfrom(sv.fd, rx, 65536, 0, (struct sockaddr *)&from, &flen);
@@ -1058,10 +1076,11 @@ int sv_quic_serve(const char *listen, const sv_identity *id, volatile int *stop,
       timers(q);
       if (q->sess->status != SV_OK) write_close(q, q->sess->status, q->sess->msg);
       int wr = write_pass(q);
-      if (wr != 0) {
+      if (wr < 0) {
         qfail(q, SV_ENET, "QUIC write failed: %s", ngtcp2_strerror(wr));
         write_close(q, SV_ENET, "transport error");
       }
+      if (wr > 0) more = 1;
       /* A session is over for the server once its last bytes were acknowledged;
       ** the client may keep the connection for its next sync. */
       if (q->sess->done && q->sess->status == SV_OK && q->stream_open &&
