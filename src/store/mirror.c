@@ -18,10 +18,13 @@
 **
 ** The handle's own writes are applied directly after they commit when the
 ** arena was current before them, so a process writing and searching alone
-** never rescans.  On a borrowed connection a write (or a refresh) done
-** inside the host's open transaction may still be rolled back; the arena
-** is then marked tentative and reloaded once, the first time it is used
-** after the transaction ended.
+** never rescans.  On a borrowed connection a write done inside the host's
+** open transaction may still be rolled back, so it is not applied at all:
+** the arena stays at the committed state it reflects, and the first search
+** after the commit catches up by version (after a rollback there is nothing
+** to do).  Only a refresh done inside the host's transaction reads rows
+** that may vanish; the arena is then marked tentative and reloaded once,
+** the first time it is used after the transaction ended.
 **
 ** Loading checks every stored vector (length and finiteness): a damaged
 ** row fails the search with SV_EFORMAT rather than producing NaN scores.
@@ -133,7 +136,8 @@ int sv__mirror_sync(sv_shard *s, int conn_idle) {
 void sv__mirror_apply(sv_shard *s, const sv_meta_state *before, const sv_meta_state *after,
                       const int64_t *ids, const float *const *vecs, size_t n, int tentative) {
   sv_arena *a = &s->arena;
-  if (!a->loaded || !same_state(a, before)) return; /* a gap: the next search catches up */
+  /* A gap, or rows that may yet be rolled back: the next search catches up. */
+  if (tentative || !a->loaded || !same_state(a, before)) return;
   sv_rwlock_wrlock(&s->arena_lock);
   for (size_t i = 0; i < n; i++) {
     if (!vecs[i]) {
@@ -147,7 +151,6 @@ void sv__mirror_apply(sv_shard *s, const sv_meta_state *before, const sv_meta_st
     a->version = after->version;
     a->hlc = after->hlc;
     a->epoch = after->epoch;
-    a->tentative |= tentative;
   }
   sv_rwlock_wrunlock(&s->arena_lock);
 }
