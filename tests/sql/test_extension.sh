@@ -15,42 +15,11 @@
 # exits non-zero when anything failed.
 set -u
 
-BUILD=${1:?usage: test_extension.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
+. "$(dirname "$0")/../lib/harness.sh"
+sv_sql_suite test_extension.sh sv_sql_test "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
-SQLITE=/usr/bin/sqlite3
 PYTHON=/usr/bin/python3
-EXT="$BUILD/sqlite_vector"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/sv_sql_test.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-PASSED=0
-FAILED=0
 KNOWN=0
-
-pass() { PASSED=$((PASSED + 1)); }
-fail() {
-  FAILED=$((FAILED + 1))
-  echo "FAIL: $*" >&2
-}
-
-if [ ! -f "$EXT.so" ]; then
-  echo "FAIL: $EXT.so was not built" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-if [ ! -x "$SQLITE" ]; then
-  echo "FAIL: $SQLITE is missing (apt-get install sqlite3)" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-# q DB SQL... : run SQL in the shell with the extension loaded.
-q() {
-  local db=$1
-  shift
-  "$SQLITE" -batch -bail -noheader -cmd ".load $EXT" "$db" "$@"
-}
 
 # check NAME EXPECTED ACTUAL
 check() {
