@@ -14,8 +14,9 @@
 #     PASSED/FAILED, defines pass, fail, q, and stops the suite as one failure
 #     when the extension or the sqlite3 shell is missing.
 #
-# Globals are the interface on purpose: the suites' own checks (pycheck, q,
-# check) read them.
+# Globals are the interface on purpose: the suites' own checks (pycheck,
+# check) read them.  Each flavour defines only its own helpers (bash makes a
+# function defined inside a function global once that function has run).
 
 sv_cli_suite() {
   BUILD=${3:?usage: $1 BUILD_DIR}
@@ -28,30 +29,30 @@ sv_cli_suite() {
   pass=0
   fail=0
   rc=0
-}
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*"
-  sed 's/^/    stderr: /' "$T/err" 2>/dev/null | head -5
-}
-# run CMD...: stdout -> out, stderr -> err, exit code -> $rc
-# (a sanitizer report is always a failure, whatever the exit code)
-run() {
-  "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-  if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
+  ok() { pass=$((pass + 1)); }
+  bad() {
     fail=$((fail + 1))
-    echo "FAIL: sanitizer report from: $*"
-    head -20 "$T/err"
-  fi
-}
-# expect WANT CMD...: run and check the exit code
-expect() {
-  local want=$1
-  shift
-  run "$@"
-  if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; fi
+    echo "FAIL: $*"
+    sed 's/^/    stderr: /' "$T/err" 2>/dev/null | head -5
+  }
+  # run CMD...: stdout -> out, stderr -> err, exit code -> $rc
+  # (a sanitizer report is always a failure, whatever the exit code)
+  run() {
+    "$@" >"$T/out" 2>"$T/err"
+    rc=$?
+    if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
+      fail=$((fail + 1))
+      echo "FAIL: sanitizer report from: $*"
+      head -20 "$T/err"
+    fi
+  }
+  # expect WANT CMD...: run and check the exit code
+  expect() {
+    local want=$1
+    shift
+    run "$@"
+    if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; fi
+  }
 }
 
 sv_sql_suite() {
@@ -73,15 +74,15 @@ sv_sql_suite() {
     echo "0 passed, 1 failed"
     exit 1
   fi
-}
-pass() { PASSED=$((PASSED + 1)); }
-fail() {
-  FAILED=$((FAILED + 1))
-  echo "FAIL: $*" >&2
-}
-# q DB SQL... : run SQL in the shell with the extension loaded.
-q() {
-  local db=$1
-  shift
-  "$SQLITE" -batch -bail -noheader -cmd ".load $EXT" "$db" "$@"
+  pass() { PASSED=$((PASSED + 1)); }
+  fail() {
+    FAILED=$((FAILED + 1))
+    echo "FAIL: $*" >&2
+  }
+  # q DB SQL... : run SQL in the shell with the extension loaded.
+  q() {
+    local db=$1
+    shift
+    "$SQLITE" -batch -bail -noheader -cmd ".load $EXT" "$db" "$@"
+  }
 }
