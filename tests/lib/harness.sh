@@ -11,8 +11,8 @@
 #   sv_cli_suite SCRIPT TMPNAME BUILD_DIR — sets BUILD, SV, GEN, T (also the
 #     working directory), pass/fail/rc, and defines ok, bad, run, expect.
 #   sv_sql_suite SCRIPT TMPNAME BUILD_DIR — sets BUILD, SQLITE, EXT, TMP,
-#     PASSED/FAILED, defines pass, fail, q, and stops the suite as one failure
-#     when the extension or the sqlite3 shell is missing.
+#     PASSED/FAILED, defines pass, fail, q, check_err, and stops the suite
+#     as one failure when the extension or the sqlite3 shell is missing.
 #
 # Globals are the interface on purpose: the suites' own checks (pycheck,
 # check) read them.  Each flavour defines only its own helpers (bash makes a
@@ -84,5 +84,19 @@ sv_sql_suite() {
     local db=$1
     shift
     "$SQLITE" -batch -bail -noheader -cmd ".load $EXT" "$db" "$@"
+  }
+  # check_err NAME PATTERN DB SQL : the statement fails with a message matching
+  # PATTERN (grep -E) on stderr.
+  check_err() {
+    local out rc
+    out=$(q "$3" "$4" 2>&1 >/dev/null)
+    rc=$?
+    if [ $rc -eq 0 ]; then
+      fail "$1: expected an error matching /$2/, statement succeeded"
+    elif ! grep -Eq -- "$2" <<<"$out"; then
+      fail "$1: error [$out] does not match /$2/"
+    else
+      pass
+    fi
   }
 }

@@ -51,21 +51,6 @@ known_issue() {
   fi
 }
 
-# check_err NAME PATTERN DB SQL : the statement fails with a message matching
-# PATTERN (grep -E) on stderr.
-check_err() {
-  local out rc
-  out=$(q "$3" "$4" 2>&1 >/dev/null)
-  rc=$?
-  if [ $rc -eq 0 ]; then
-    fail "$1: expected an error matching /$2/, statement succeeded"
-  elif ! grep -Eq -- "$2" <<<"$out"; then
-    fail "$1: error [$out] does not match /$2/"
-  else
-    pass
-  fi
-}
-
 MEM=:memory:
 
 # ---- loading ---------------------------------------------------------------

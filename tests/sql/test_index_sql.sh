@@ -13,18 +13,6 @@ set -u
 . "$(dirname "$0")/../lib/harness.sh"
 sv_sql_suite test_index_sql.sh sv_sql_index "$@"
 check() { if [ "$2" == "$3" ]; then pass; else fail "$1: expected [$2], got [$3]"; fi; }
-check_err() {
-  local out rc
-  out=$(q "$3" "$4" 2>&1 >/dev/null)
-  rc=$?
-  if [ $rc -eq 0 ]; then
-    fail "$1: expected an error matching /$2/, statement succeeded"
-  elif ! grep -Eq -- "$2" <<<"$out"; then
-    fail "$1: error [$out] does not match /$2/"
-  else
-    pass
-  fi
-}
 
 DB="$TMP/s.db"
 # 400 vectors in 8 tight groups on the axes of an 8-d space.
