@@ -105,6 +105,19 @@ int mem_cli_embedder(const mem_cli_emb *o, const char *file, sv_embedder **out) 
   return CLI_OK;
 }
 
+int mem_cli_weights(const char *vw, const char *bw, sv_mem_search_options *so) {
+  float f;
+  if (vw) {
+    if (cli_parse_float("--vector-weight", vw, &f) != 0 || !(f > 0)) return -1;
+    so->vector_weight = f;
+  }
+  if (bw) {
+    if (cli_parse_float("--bm25-weight", bw, &f) != 0 || !(f > 0)) return -1;
+    so->bm25_weight = f;
+  }
+  return 0;
+}
+
 /* Open path with e (create when asked); prints the reason on failure. */
 static int open_mem(const char *path, sv_embedder *e, int flags, sv_mem **out) {
   int rc = sv_mem_open(path, e, flags, out);
@@ -140,6 +153,28 @@ static void print_item_text(const sv_mem_item *it) {
          (long long)it->uses, it->title && *it->title ? it->title : "");
   if (it->description && *it->description) printf("    %s\n", it->description);
   printf("    %s\n", it->content);
+}
+
+/* The ranked commands (search, patterns) print either the library's JSON or
+ * one text row per id; both halves were the same in each, so they live here.
+ * emit_json takes the status of an sv_mem_*_json call and the address of the
+ * text it filled (read only once the call is done), and frees the text. */
+static int emit_json(sv_mem *m, const char *what, int st, char **js) {
+  if (st != SV_OK) return mem_fail(m, what);
+  printf("%s\n", *js);
+  free(*js);
+  return CLI_OK;
+}
+
+/* Print prefix and item id as text; nothing reaches stdout when the item
+ * cannot be read, so a failure never leaves half a row. */
+static int print_ranked_row(sv_mem *m, const char *what, int64_t id, const char *prefix) {
+  sv_mem_item it;
+  if (sv_mem_get(m, id, &it) != SV_OK) return mem_fail(m, what);
+  fputs(prefix, stdout);
+  print_item_text(&it);
+  sv_mem_item_free(&it);
+  return CLI_OK;
 }
 
 /* ---- add ---- */
@@ -389,15 +424,7 @@ static int mem_search(int argc, char **argv) {
     else
       return cli_usage("memory search", "--mode must be hybrid, vector or bm25");
   }
-  float f;
-  if (vw) {
-    if (cli_parse_float("--vector-weight", vw, &f) != 0 || !(f > 0)) return CLI_USAGE;
-    so.vector_weight = f;
-  }
-  if (bw) {
-    if (cli_parse_float("--bm25-weight", bw, &f) != 0 || !(f > 0)) return CLI_USAGE;
-    so.bm25_weight = f;
-  }
+  if (mem_cli_weights(vw, bw, &so) != 0) return CLI_USAGE;
   so.filter = filter;
   if ((rc = mem_cli_embedder(&eo, pos[0], &e)) != CLI_OK) return rc;
   if ((rc = open_mem(pos[0], e, SV_OPEN_READONLY, &m)) != CLI_OK) goto done;
@@ -407,23 +434,13 @@ static int mem_search(int argc, char **argv) {
   }
   if (json) {
     char *js = NULL;
-    if (sv_mem_hits_json(m, &h, &js) != SV_OK) {
-      rc = mem_fail(m, "search");
-      goto done;
-    }
-    printf("%s\n", js);
-    free(js);
+    rc = emit_json(m, "search", sv_mem_hits_json(m, &h, &js), &js);
     goto done;
   }
-  for (size_t i = 0; i < h.n; i++) {
-    sv_mem_item it;
-    if (sv_mem_get(m, h.hits[i].id, &it) != SV_OK) {
-      rc = mem_fail(m, "search");
-      goto done;
-    }
-    printf("%.4f ", h.hits[i].score);
-    print_item_text(&it);
-    sv_mem_item_free(&it);
+  for (size_t i = 0; i < h.n && rc == CLI_OK; i++) {
+    char pre[64];
+    snprintf(pre, sizeof pre, "%.4f ", h.hits[i].score);
+    rc = print_ranked_row(m, "search", h.hits[i].id, pre);
   }
 done:
   sv_mem_hits_free(&h);
@@ -476,23 +493,14 @@ static int mem_patterns(int argc, char **argv) {
   }
   if (json) {
     char *js = NULL;
-    if (sv_mem_patterns_json(m, &p, &js) != SV_OK) {
-      rc = mem_fail(m, "patterns");
-      goto done;
-    }
-    printf("%s\n", js);
-    free(js);
+    rc = emit_json(m, "patterns", sv_mem_patterns_json(m, &p, &js), &js);
     goto done;
   }
-  for (size_t i = 0; i < p.n; i++) {
-    sv_mem_item it;
-    if (sv_mem_get(m, p.p[i].id, &it) != SV_OK) {
-      rc = mem_fail(m, "patterns");
-      goto done;
-    }
-    printf("%.4f (sim %.3f, recency %.3f) ", p.p[i].score, p.p[i].similarity, p.p[i].recency);
-    print_item_text(&it);
-    sv_mem_item_free(&it);
+  for (size_t i = 0; i < p.n && rc == CLI_OK; i++) {
+    char pre[128];
+    snprintf(pre, sizeof pre, "%.4f (sim %.3f, recency %.3f) ", p.p[i].score, p.p[i].similarity,
+             p.p[i].recency);
+    rc = print_ranked_row(m, "patterns", p.p[i].id, pre);
   }
 done:
   sv_mem_patterns_free(&p);

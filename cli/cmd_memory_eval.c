@@ -253,15 +253,7 @@ int cmd_memory_eval(int argc, char **argv) {
     return cli_usage("memory eval", "--docs, --queries and --qrels are required");
   }
   if (k_s && cli_parse_u32("--k", k_s, 1, 1000, &k) != 0) return CLI_USAGE;
-  float f;
-  if (vw) {
-    if (cli_parse_float("--vector-weight", vw, &f) != 0 || !(f > 0)) return CLI_USAGE;
-    so.vector_weight = f;
-  }
-  if (bw) {
-    if (cli_parse_float("--bm25-weight", bw, &f) != 0 || !(f > 0)) return CLI_USAGE;
-    so.bm25_weight = f;
-  }
+  if (mem_cli_weights(vw, bw, &so) != 0) return CLI_USAGE;
   if ((rc = mem_cli_embedder(&eo, NULL, &e)) != CLI_OK) return rc;
   rc = CLI_ERR;
   if (load_jsonl(docs_p, &docs) != CLI_OK || load_jsonl(q_p, &qs) != CLI_OK) goto done;

@@ -57,6 +57,11 @@ typedef struct mem_cli_emb {
 ** options to pass. */
 int mem_cli_embedder(const mem_cli_emb *o, const char *file, sv_embedder **out);
 
+/* Apply --vector-weight vw and --bm25-weight bw (either may be NULL) to so:
+** search and eval take the same RRF weights and must refuse the same values.
+** Returns -1 when either is not a number > 0, 0 otherwise. */
+int mem_cli_weights(const char *vw, const char *bw, sv_mem_search_options *so);
+
 int cmd_memory_eval(int argc, char **argv);
 
 #endif /* MEM_CLI_H */

@@ -92,6 +92,18 @@ void sql_conn_unref(void *p) {
   sqlite3_free(c);
 }
 
+int sql_register_fns(sqlite3 *db, sql_conn *c, const sql_fn_def *fns, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    sql_conn_ref(c);
+    int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags,
+                                        c, fns[i].fn, NULL, NULL, sql_conn_unref);
+    /* On failure SQLite has already called the destructor, dropping the
+    ** reference taken above. */
+    if (rc != SQLITE_OK) return rc;
+  }
+  return SQLITE_OK;
+}
+
 sv_shard *sql_entry_shard(sql_entry *e) {
   assert(e && e->in_use && e->shard);
   return e->shard;

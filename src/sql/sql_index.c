@@ -107,22 +107,12 @@ static void fn_index_info(sqlite3_context *ctx, int argc, sqlite3_value **argv) 
 }
 
 int sql_register_index(sqlite3 *db, sql_conn *c) {
-  static const struct {
-    const char *name;
-    int nargs, flags;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-  } fns[] = {
+  static const sql_fn_def fns[] = {
       {"vector_index", 1, SQLITE_DIRECTONLY, fn_index},
       {"vector_index", 3, SQLITE_DIRECTONLY, fn_index},
       {"vector_index", 4, SQLITE_DIRECTONLY, fn_index},
       {"vector_index_info", 0, 0, fn_index_info},
       {"vector_index_info", 1, 0, fn_index_info},
   };
-  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-    sql_conn_ref(c);
-    int rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags,
-                                        c, fns[i].fn, NULL, NULL, sql_conn_unref);
-    if (rc != SQLITE_OK) return rc;
-  }
-  return SQLITE_OK;
+  return sql_register_fns(db, c, fns, sizeof fns / sizeof fns[0]);
 }

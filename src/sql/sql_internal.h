@@ -43,6 +43,16 @@ void sql_conn_ref(sql_conn *c);
 /* Drop one reference; the last one closes every cached shard and frees c.
 ** Has the signature SQLite wants for destructors. */
 void sql_conn_unref(void *c);
+/* One SQL function bound to the connection state (see sql_register_fns). */
+typedef struct sql_fn_def {
+  const char *name;
+  int nargs, flags; /* flags are or'ed with SQLITE_UTF8 */
+  void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} sql_fn_def;
+/* Register fns[0..n) on db with c as user data, each registration holding
+** one reference to c.  Returns the first SQLite error (SQLite has then
+** already dropped that registration's reference). */
+int sql_register_fns(sqlite3 *db, sql_conn *c, const sql_fn_def *fns, size_t n);
 /* Close every cached shard handle (not in use); the next call reopens. */
 void sql_conn_close_shards(sql_conn *c);
 

@@ -304,12 +304,7 @@ done:
 }
 
 int sql_register_writes(sqlite3 *db, sql_conn *c) {
-  static const struct {
-    const char *name;
-    int nargs;
-    int flags;
-    void (*fn)(sqlite3_context *, int, sqlite3_value **);
-  } fns[] = {
+  static const sql_fn_def fns[] = {
       {"vector_shard_init", 2, SQLITE_DIRECTONLY, fn_shard_init},
       {"vector_shard_init", 3, SQLITE_DIRECTONLY, fn_shard_init},
       {"vector_insert", 2, SQLITE_DIRECTONLY, fn_insert},
@@ -321,14 +316,5 @@ int sql_register_writes(sqlite3 *db, sql_conn *c) {
       {"vector_shard_info", 0, 0, fn_shard_info},
       {"vector_shard_info", 1, 0, fn_shard_info},
   };
-  for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
-    int rc;
-    sql_conn_ref(c);
-    rc = sqlite3_create_function_v2(db, fns[i].name, fns[i].nargs, SQLITE_UTF8 | fns[i].flags, c,
-                                    fns[i].fn, NULL, NULL, sql_conn_unref);
-    /* On failure SQLite has already called the destructor, dropping the
-    ** reference taken above. */
-    if (rc != SQLITE_OK) return rc;
-  }
-  return SQLITE_OK;
+  return sql_register_fns(db, c, fns, sizeof fns / sizeof fns[0]);
 }

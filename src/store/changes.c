@@ -157,20 +157,6 @@ static int remote_wins(sv_shard *s, sqlite3_stmt *look, const sv_change *c, int 
   return SV_OK;
 }
 
-static int store_meta(sv_shard *s, const sv_meta_state *m) {
-  int rc;
-  sqlite3_stmt *st = sv__stmt(s, SV_STMT_META_SET, &rc);
-  if (!st) return rc;
-  sqlite3_bind_int64(st, 1, m->version);
-  sqlite3_bind_int64(st, 2, m->hlc);
-  int src = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (src != SQLITE_DONE) return sv__fail_sql(s, src, "updating the shard version");
-  if (sqlite3_changes(s->db) != 2)
-    return sv__fail(s, SV_EFORMAT, "damaged shard: sv_meta lacks version/hlc");
-  return SV_OK;
-}
-
 static int store_peer(sv_shard *s, int64_t node, int64_t version) {
   sqlite3_stmt *st = NULL;
   char *sql = sqlite3_mprintf(
@@ -243,7 +229,7 @@ int sv__changes_apply(sv_shard *s, const sv_change *c, size_t n, int64_t peer_no
     vecs[napplied++] = c[i].vec;
     local.applied++;
   }
-  if (napplied > 0 && (rc = store_meta(s, &after)) != SV_OK) goto done;
+  if (napplied > 0 && (rc = sv__meta_store(s, &after)) != SV_OK) goto done;
   if (peer_node != 0 && (rc = store_peer(s, peer_node, peer_version)) != SV_OK) goto done;
   in_tx = 0;
   if ((rc = sv__tx_end(s, nested, 1)) != SV_OK) goto done;

@@ -151,6 +151,9 @@ void sv__tx_end_read(sv_shard *s, int opened);
 
 /* Read version/hlc/epoch from sv_meta. */
 int sv__meta_state(sv_shard *s, sv_meta_state *out);
+/* Write m's version and hlc to sv_meta (every local or replicated write ends
+** here); SV_EFORMAT when sv_meta lacks either row. */
+int sv__meta_store(sv_shard *s, const sv_meta_state *m);
 
 /* ---- schema (schema.c) ---- */
 

@@ -218,6 +218,20 @@ int sv__meta_state(sv_shard *s, sv_meta_state *out) {
   return SV_OK;
 }
 
+int sv__meta_store(sv_shard *s, const sv_meta_state *m) {
+  int rc;
+  sqlite3_stmt *st = sv__stmt(s, SV_STMT_META_SET, &rc);
+  if (!st) return rc;
+  sqlite3_bind_int64(st, 1, m->version);
+  sqlite3_bind_int64(st, 2, m->hlc);
+  int src = sqlite3_step(st);
+  sqlite3_reset(st);
+  if (src != SQLITE_DONE) return sv__fail_sql(s, src, "updating the shard version");
+  if (sqlite3_changes(s->db) != 2)
+    return sv__fail(s, SV_EFORMAT, "damaged shard: sv_meta lacks version/hlc");
+  return SV_OK;
+}
+
 int sv__host_writing(sv_shard *s) {
   if (s->owns_db) return 0; /* our own transactions never outlive a call */
   return sqlite3_txn_state(s->db, s->schema) == SQLITE_TXN_WRITE;

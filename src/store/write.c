@@ -201,20 +201,6 @@ static int write_one(wctx *w, const sv_item *it, int upsert, int64_t *out_id) {
   return SV_OK;
 }
 
-static int store_meta(sv_shard *s, const sv_meta_state *st_) {
-  int rc;
-  sqlite3_stmt *st = sv__stmt(s, SV_STMT_META_SET, &rc);
-  if (!st) return rc;
-  sqlite3_bind_int64(st, 1, st_->version);
-  sqlite3_bind_int64(st, 2, st_->hlc);
-  int src = sqlite3_step(st);
-  sqlite3_reset(st);
-  if (src != SQLITE_DONE) return sv__fail_sql(s, src, "updating the shard version");
-  if (sqlite3_changes(s->db) != 2)
-    return sv__fail(s, SV_EFORMAT, "damaged shard: sv_meta lacks version/hlc");
-  return SV_OK;
-}
-
 /* Checks shared by every write entry point. */
 static int check_writable(sv_shard *s, uint32_t dim) {
   if (s->readonly) return sv__fail(s, SV_EREADONLY, "the shard is open read-only");
@@ -267,7 +253,7 @@ static int write_items(sv_shard *s, const sv_item *items, size_t n, uint32_t dim
     if (rc != SV_OK) goto done;
     vecs[w.index] = items[w.index].vec;
   }
-  if ((rc = store_meta(s, &w.cur)) != SV_OK) goto done;
+  if ((rc = sv__meta_store(s, &w.cur)) != SV_OK) goto done;
   in_tx = 0;
   if ((rc = sv__tx_end(s, nested, 1)) != SV_OK) goto done;
   sv__mirror_apply(s, &before, &w.cur, ids, vecs, n, nested);
@@ -337,7 +323,7 @@ int sv_delete(sv_shard *s, int64_t id) {
     rc = sv__fail(s, SV_ENOTFOUND, "no live row with id %lld", (long long)id);
     goto done;
   }
-  if ((rc = store_meta(s, &after)) != SV_OK) goto done;
+  if ((rc = sv__meta_store(s, &after)) != SV_OK) goto done;
   in_tx = 0;
   if ((rc = sv__tx_end(s, nested, 1)) != SV_OK) goto done;
   const float *none = NULL;

@@ -151,6 +151,23 @@ static sv_embedder *make(sv_http_kind kind, const char *mode, uint32_t dim, uint
   return e;
 }
 
+/* Embed the first n of three texts (dimension 4) through a fresh embedder on
+ * the stub's `mode` endpoint: the status must be want and, when msg is not
+ * NULL, the embedder's message must contain msg.  The error cases differ only
+ * in these values. */
+static void expect_embed(sv_http_kind kind, const char *mode, uint32_t timeout, uint32_t retries,
+                         size_t n, int want, const char *msg) {
+  static const char *const texts[3] = {"a", "bbb", "cc"};
+  float v[3 * 4];
+  sv_embedder *e = make(kind, mode, 4, timeout, retries, 0);
+  int rc = sv_embed(e, texts, n, v);
+  CHECK(rc == want, "%s: got %d want %d", mode, rc, want);
+  if (msg) {
+    CHECK(strstr(sv_embedder_errmsg(e), msg) != NULL, "%s: %s", mode, sv_embedder_errmsg(e));
+  }
+  sv_embedder_free(e);
+}
+
 int main(void) {
   struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
   socklen_t al = sizeof a;
@@ -180,42 +197,20 @@ int main(void) {
   CHECK(v[0] == 1 && v[4] == 3 && v[8] == 2, "ollama order");
   sv_embedder_free(e);
   /* Wrong dimension, not JSON, NaN, too few vectors. */
-  e = make(SV_HTTP_OPENAI, "wrongdim", 4, 2000, 0, 0);
-  CHECK_RC(sv_embed(e, texts, 3, v), SV_EDIM);
-  CHECK(strstr(sv_embedder_errmsg(e), "expected 4") != NULL, "%s", sv_embedder_errmsg(e));
-  sv_embedder_free(e);
-  e = make(SV_HTTP_OLLAMA, "bad", 4, 2000, 0, 0);
-  CHECK_RC(sv_embed(e, texts, 3, v), SV_EIO);
-  CHECK(strstr(sv_embedder_errmsg(e), "not JSON") != NULL, "%s", sv_embedder_errmsg(e));
-  sv_embedder_free(e);
-  e = make(SV_HTTP_OPENAI, "nan", 4, 2000, 0, 0);
-  CHECK_RC(sv_embed(e, texts, 3, v), SV_EIO);
-  sv_embedder_free(e);
-  e = make(SV_HTTP_OPENAI, "short", 4, 2000, 0, 0);
-  CHECK_RC(sv_embed(e, texts, 3, v), SV_EIO);
-  CHECK(strstr(sv_embedder_errmsg(e), "2 vectors for 3") != NULL, "%s", sv_embedder_errmsg(e));
-  sv_embedder_free(e);
+  expect_embed(SV_HTTP_OPENAI, "wrongdim", 2000, 0, 3, SV_EDIM, "expected 4");
+  expect_embed(SV_HTTP_OLLAMA, "bad", 2000, 0, 3, SV_EIO, "not JSON");
+  expect_embed(SV_HTTP_OPENAI, "nan", 2000, 0, 3, SV_EIO, NULL);
+  expect_embed(SV_HTTP_OPENAI, "short", 2000, 0, 3, SV_EIO, "2 vectors for 3");
   /* 4xx: the service's message, no retry. */
   int before = requests;
-  e = make(SV_HTTP_OPENAI, "err400", 4, 2000, 3, 0);
-  CHECK_RC(sv_embed(e, texts, 1, v), SV_EIO);
-  CHECK(strstr(sv_embedder_errmsg(e), "model not found") != NULL, "%s", sv_embedder_errmsg(e));
+  expect_embed(SV_HTTP_OPENAI, "err400", 2000, 3, 1, SV_EIO, "model not found");
   CHECK(requests == before + 1, "400 not retried (%d requests)", requests - before);
-  sv_embedder_free(e);
   /* 503 once, then fine: one retry. */
-  e = make(SV_HTTP_OPENAI, "flaky", 4, 2000, 2, 0);
-  CHECK_RC(sv_embed(e, texts, 3, v), SV_OK);
-  sv_embedder_free(e);
+  expect_embed(SV_HTTP_OPENAI, "flaky", 2000, 2, 3, SV_OK, NULL);
   flaky_count = 0;
-  e = make(SV_HTTP_OPENAI, "flaky", 4, 2000, 0, 0);
-  CHECK_RC(sv_embed(e, texts, 3, v), SV_EIO);
-  CHECK(strstr(sv_embedder_errmsg(e), "overloaded") != NULL, "%s", sv_embedder_errmsg(e));
-  sv_embedder_free(e);
+  expect_embed(SV_HTTP_OPENAI, "flaky", 2000, 0, 3, SV_EIO, "overloaded");
   /* Timeout. */
-  e = make(SV_HTTP_OPENAI, "slow", 4, 200, 0, 0);
-  CHECK_RC(sv_embed(e, texts, 1, v), SV_EIO);
-  CHECK(strstr(sv_embedder_errmsg(e), "timed out") != NULL, "%s", sv_embedder_errmsg(e));
-  sv_embedder_free(e);
+  expect_embed(SV_HTTP_OPENAI, "slow", 200, 0, 1, SV_EIO, "timed out");
   /* Nobody listening. */
   {
     sv_http_options o = {.kind = SV_HTTP_OLLAMA,

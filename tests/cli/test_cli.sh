@@ -13,42 +13,8 @@
 # because the dataset is generated with --min-gap (see docs/CLI.md).
 # The suite keeps going after a failure and ends with "N passed, N failed".
 set -u
-BUILD=${1:?usage: test_cli.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
-SV="$BUILD/sqlite-vector"
-GEN="$BUILD/bench/gen_dataset"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sv-cli-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-
-pass=0
-fail=0
-rc=0
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*"
-  sed 's/^/    stderr: /' "$T/err" 2>/dev/null | head -5
-}
-
-# run CMD...: stdout -> out, stderr -> err, exit code -> $rc
-# (a sanitizer report is always a failure, whatever the exit code)
-run() {
-  "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-  if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-    fail=$((fail + 1))
-    echo "FAIL: sanitizer report from: $*"
-    head -20 "$T/err"
-  fi
-}
-# expect WANT CMD...: run and check the exit code
-expect() {
-  local want=$1
-  shift
-  run "$@"
-  if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; fi
-}
+. "$(dirname "$0")/../lib/harness.sh"
+sv_cli_suite test_cli.sh sv-cli-test "$@"
 # pycheck DESC EXPR: EXPR is evaluated with L = parsed JSON lines of out,
 # J = L[0], and helpers fvecs/ivecs; must be true.
 pycheck() {

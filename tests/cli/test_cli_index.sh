@@ -10,38 +10,8 @@
 # the quantized modes with rescoring must be exact (1.0) on this clustered
 # set, HNSW >= 0.95.  Ends with "N passed, N failed".
 set -u
-BUILD=${1:?usage: test_cli_index.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
-SV="$BUILD/sqlite-vector"
-GEN="$BUILD/bench/gen_dataset"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sv-cli-index.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-
-pass=0
-fail=0
-rc=0
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*"
-  sed 's/^/    stderr: /' "$T/err" 2>/dev/null | head -5
-}
-run() {
-  "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-  if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-    fail=$((fail + 1))
-    echo "FAIL: sanitizer report from: $*"
-    head -20 "$T/err"
-  fi
-}
-expect() {
-  local want=$1
-  shift
-  run "$@"
-  if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; fi
-}
+. "$(dirname "$0")/../lib/harness.sh"
+sv_cli_suite test_cli_index.sh sv-cli-index "$@"
 # pycheck DESC EXPR: L = parsed JSON lines of out, J = L[0].
 pycheck() {
   if python3 - "$T/out" "$2" 2>"$T/pyerr" <<'EOF'; then ok; else bad "$1"; tail -3 "$T/pyerr"; fi

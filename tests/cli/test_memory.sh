@@ -11,37 +11,8 @@
 # shell one-liner, with misbehaving variants (wrong dimension, timeout,
 # failure) that must fail cleanly.  Ends with "N passed, N failed".
 set -u
-BUILD=${1:?usage: test_memory.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
-SV="$BUILD/sqlite-vector"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sv-mem-test.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-
-pass=0
-fail=0
-rc=0
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*"
-  sed 's/^/    stderr: /' "$T/err" 2>/dev/null | head -5
-}
-run() {
-  "$@" >"$T/out" 2>"$T/err"
-  rc=$?
-  if grep -qE 'Sanitizer|runtime error:' "$T/err"; then
-    fail=$((fail + 1))
-    echo "FAIL: sanitizer report from: $*"
-    head -20 "$T/err"
-  fi
-}
-expect() {
-  local want=$1
-  shift
-  run "$@"
-  if [ "$rc" -eq "$want" ]; then ok; else bad "exit $rc, want $want: $*"; fi
-}
+. "$(dirname "$0")/../lib/harness.sh"
+sv_cli_suite test_memory.sh sv-mem-test "$@"
 # pycheck DESC EXPR: J = the JSON object printed on stdout.
 pycheck() {
   local desc=$1 expr=$2

@@ -13,11 +13,8 @@
 # a veth pair (a real interface); otherwise that part is skipped with a
 # message.  Ends with "N passed, N failed".
 set -u
-BUILD=${1:?usage: test_sync.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
-SV="$BUILD/sqlite-vector"
-GEN="$BUILD/bench/gen_dataset"
-T=$(mktemp -d "${TMPDIR:-/tmp}/sv-sync-test.XXXXXX")
+. "$(dirname "$0")/../lib/harness.sh"
+sv_cli_suite test_sync.sh sv-sync-test "$@"
 NS1="svsync1_$$"
 NS2="svsync2_$$"
 SERVER_PID=""
@@ -27,17 +24,7 @@ cleanup() {
   ip netns del "$NS2" 2>/dev/null
   rm -rf "$T"
 }
-trap cleanup EXIT
-cd "$T" || exit 1
-
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  echo "FAIL: $*"
-  sed 's/^/    stderr: /' "$T/err" 2>/dev/null | head -5
-}
+trap cleanup EXIT # replaces the harness's: the servers and namespaces go too
 check() { if eval "$2"; then ok; else bad "$1"; fi; }
 jget() { python3 -c "import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])" "$1" "$2"; }
 digest() { "$SV" stats "$1" --json | python3 -c "import json,sys; print(json.load(sys.stdin)['digest'])"; }

@@ -15,42 +15,11 @@
 # exits non-zero when anything failed.
 set -u
 
-BUILD=${1:?usage: test_extension.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
+. "$(dirname "$0")/../lib/harness.sh"
+sv_sql_suite test_extension.sh sv_sql_test "$@"
 HERE=$(cd "$(dirname "$0")" && pwd)
-SQLITE=/usr/bin/sqlite3
 PYTHON=/usr/bin/python3
-EXT="$BUILD/sqlite_vector"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/sv_sql_test.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-
-PASSED=0
-FAILED=0
 KNOWN=0
-
-pass() { PASSED=$((PASSED + 1)); }
-fail() {
-  FAILED=$((FAILED + 1))
-  echo "FAIL: $*" >&2
-}
-
-if [ ! -f "$EXT.so" ]; then
-  echo "FAIL: $EXT.so was not built" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-if [ ! -x "$SQLITE" ]; then
-  echo "FAIL: $SQLITE is missing (apt-get install sqlite3)" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
-
-# q DB SQL... : run SQL in the shell with the extension loaded.
-q() {
-  local db=$1
-  shift
-  "$SQLITE" -batch -bail -noheader -cmd ".load $EXT" "$db" "$@"
-}
 
 # check NAME EXPECTED ACTUAL
 check() {
@@ -79,21 +48,6 @@ known_issue() {
   else
     KNOWN=$((KNOWN + 1))
     echo "KNOWN ISSUE: $1: expected [$2], got [$out]" >&2
-  fi
-}
-
-# check_err NAME PATTERN DB SQL : the statement fails with a message matching
-# PATTERN (grep -E) on stderr.
-check_err() {
-  local out rc
-  out=$(q "$3" "$4" 2>&1 >/dev/null)
-  rc=$?
-  if [ $rc -eq 0 ]; then
-    fail "$1: expected an error matching /$2/, statement succeeded"
-  elif ! grep -Eq -- "$2" <<<"$out"; then
-    fail "$1: error [$out] does not match /$2/"
-  else
-    pass
   fi
 }
 

@@ -10,42 +10,9 @@
 # the plan, and bad modes/ef values and a missing structure must fail with
 # a message.  Ends with "N passed, N failed".
 set -u
-BUILD=${1:?usage: test_index_sql.sh BUILD_DIR}
-BUILD=$(cd "$BUILD" && pwd)
-SQLITE=/usr/bin/sqlite3
-EXT="$BUILD/sqlite_vector"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/sv_sql_index.XXXXXX")
-trap 'rm -rf "$TMP"' EXIT
-PASSED=0
-FAILED=0
-pass() { PASSED=$((PASSED + 1)); }
-fail() {
-  FAILED=$((FAILED + 1))
-  echo "FAIL: $*" >&2
-}
-q() {
-  local db=$1
-  shift
-  "$SQLITE" -batch -bail -noheader -cmd ".load $EXT" "$db" "$@"
-}
+. "$(dirname "$0")/../lib/harness.sh"
+sv_sql_suite test_index_sql.sh sv_sql_index "$@"
 check() { if [ "$2" == "$3" ]; then pass; else fail "$1: expected [$2], got [$3]"; fi; }
-check_err() {
-  local out rc
-  out=$(q "$3" "$4" 2>&1 >/dev/null)
-  rc=$?
-  if [ $rc -eq 0 ]; then
-    fail "$1: expected an error matching /$2/, statement succeeded"
-  elif ! grep -Eq -- "$2" <<<"$out"; then
-    fail "$1: error [$out] does not match /$2/"
-  else
-    pass
-  fi
-}
-if [ ! -f "$EXT.so" ] || [ ! -x "$SQLITE" ]; then
-  echo "FAIL: $EXT.so or $SQLITE missing" >&2
-  echo "0 passed, 1 failed"
-  exit 1
-fi
 
 DB="$TMP/s.db"
 # 400 vectors in 8 tight groups on the axes of an 8-d space.

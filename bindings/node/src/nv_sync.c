@@ -89,6 +89,16 @@ cleanup:
   return result;
 }
 
+/* What insert and upsert hand back: the row id, or NULL with the shard's
+ * error thrown when the write failed. */
+static napi_value id_or_throw(napi_env env, nv_handle *h, int rc, int64_t id) {
+  if (rc != SV_OK) {
+    nv_throw_shard(env, h, rc);
+    return NULL;
+  }
+  return nv_id(env, id);
+}
+
 /* insert(handle, vec, metadata|null, id|undefined) -> id */
 napi_value nv_insert(napi_env env, napi_callback_info info) {
   napi_value argv[4], result = NULL;
@@ -105,11 +115,7 @@ napi_value nv_insert(napi_env env, napi_callback_info info) {
   if (has_id && nv_get_id(env, argv[3], &id)) goto cleanup;
   rc = has_id ? sv_insert_id(h->shard, id, vec, dim, meta)
               : sv_insert(h->shard, vec, dim, meta, &id);
-  if (rc != SV_OK) {
-    nv_throw_shard(env, h, rc);
-    goto cleanup;
-  }
-  result = nv_id(env, id);
+  result = id_or_throw(env, h, rc, id);
 cleanup:
   free(meta);
   return result;
@@ -129,11 +135,7 @@ napi_value nv_upsert(napi_env env, napi_callback_info info) {
       nv_get_string(env, argv[3], 1, &meta))
     goto cleanup;
   rc = sv_upsert(h->shard, id, vec, dim, meta);
-  if (rc != SV_OK) {
-    nv_throw_shard(env, h, rc);
-    goto cleanup;
-  }
-  result = nv_id(env, id);
+  result = id_or_throw(env, h, rc, id);
 cleanup:
   free(meta);
   return result;
