@@ -44,6 +44,17 @@ int mcp_fail_sv(mcp_result *res, sv_shard *s, int rc, const char *what) {
   return mcp_fail(res, "%s: %s (%s)", what, s ? sv_errmsg(s) : sv_errstr(rc), sv_errstr(rc));
 }
 
+int mcp_result_set(mcp_result *res, cJSON *o, int failed, const char *oom) {
+  /* One place decides between result and error, so no handler can leak a
+  ** half-built object or report one as its result. */
+  if (!o || failed) {
+    cJSON_Delete(o);
+    return mcp_fail(res, "%s", oom);
+  }
+  res->structured = o;
+  return SV_OK;
+}
+
 void mcp_result_clear(mcp_result *res) {
   cJSON_Delete(res->structured);
   free(res->error);

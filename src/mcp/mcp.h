@@ -217,6 +217,11 @@ int mcp_shard_create(mcp_server *srv, const char *name, uint32_t dim, sv_metric 
 int mcp_fail(mcp_result *res, const char *fmt, ...) MCP_PRINTF(2, 3);
 /* A tool error for a failed library call: "<what>: <sv_errmsg>". */
 int mcp_fail_sv(mcp_result *res, sv_shard *s, int rc, const char *what);
+/* Finish a handler with result object `o` (owned; freed on failure): when
+** o is non-NULL and building it did not fail, it becomes res->structured
+** and SV_OK is returned; otherwise a tool error with message `oom` (out of
+** memory while building it, saying what was already done) and SV_EINVAL. */
+int mcp_result_set(mcp_result *res, cJSON *o, int failed, const char *oom);
 void mcp_result_clear(mcp_result *res);
 
 /* The argument `key` of args, or NULL when absent (or JSON null). */

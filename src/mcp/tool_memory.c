@@ -145,16 +145,11 @@ static int store(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem) ||
-      !cJSON_AddBoolToObject(o, "created", created) ||
-      mcp_add_json(o, NULL, sv_mem_store_result_json(&out)) != SV_OK) {
-    rc = mcp_fail(res, "out of memory (the experience was stored)");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem) ||
+               !cJSON_AddBoolToObject(o, "created", created) ||
+               mcp_add_json(o, NULL, sv_mem_store_result_json(&out)) != SV_OK;
+  rc = mcp_result_set(res, o, failed, "out of memory (the experience was stored)");
 cleanup:
-  cJSON_Delete(o);
   for (size_t i = 0; i < SV_MEM_MAX_ITEMS_PER_EXPERIENCE; i++) cJSON_free(tags[i]);
   return rc;
 }
@@ -319,15 +314,10 @@ static int outcome(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem) ||
-      mcp_add_json(o, "item", sv_mem_item_json(&it)) != SV_OK) {
-    rc = mcp_fail(res, "out of memory (the outcome was recorded)");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem) ||
+               mcp_add_json(o, "item", sv_mem_item_json(&it)) != SV_OK;
+  rc = mcp_result_set(res, o, failed, "out of memory (the outcome was recorded)");
 cleanup:
-  cJSON_Delete(o);
   sv_mem_item_free(&it);
   return rc;
 }

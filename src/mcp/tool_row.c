@@ -105,13 +105,10 @@ static int del(mcp_server *srv, const cJSON *args, mcp_result *res) {
     if (rc != SV_OK && rc != SV_ENOTFOUND) return mcp_fail_sv(res, s, rc, "delete failed");
   }
   cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)id) ||
-      !cJSON_AddBoolToObject(o, "deleted", rc == SV_OK)) {
-    cJSON_Delete(o);
-    return mcp_fail(res, "out of memory");
-  }
-  res->structured = o;
-  return SV_OK;
+  int failed = !o || !cJSON_AddStringToObject(o, "shard", name) ||
+               !mcp_add_int(o, "id", (int64_t)id) ||
+               !cJSON_AddBoolToObject(o, "deleted", rc == SV_OK);
+  return mcp_result_set(res, o, failed, "out of memory");
 }
 
 const mcp_tool mcp_tool_delete = {
