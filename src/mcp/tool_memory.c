@@ -237,18 +237,15 @@ static int find(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem)) goto nomem;
-  char *j = json;
-  json = NULL; /* mcp_add_json takes it */
-  if (mcp_add_json(o, NULL, j) != SV_OK) goto nomem;
-  res->structured = o;
-  o = NULL;
-  goto cleanup;
-nomem:
-  rc = mcp_fail(res, "out of memory");
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem);
+  if (!failed) {
+    char *j = json;
+    json = NULL; /* mcp_add_json takes it */
+    failed = mcp_add_json(o, NULL, j) != SV_OK;
+  }
+  rc = mcp_result_set(res, o, failed, "out of memory");
 cleanup:
   free(json);
-  cJSON_Delete(o);
   sv_mem_patterns_free(&p);
   return rc;
 }
