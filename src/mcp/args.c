@@ -99,6 +99,14 @@ int mcp_json_id(const cJSON *v, const char *what, int64_t *out, mcp_result *res)
   return SV_OK;
 }
 
+int mcp_arg_id(const cJSON *args, const char *key, int64_t *out, mcp_result *res) {
+  char what[MCP_MAX_NAME + 16];
+  const cJSON *v = mcp_arg(args, key);
+  if (!v) return mcp_fail(res, "missing required argument '%s'", key);
+  snprintf(what, sizeof what, "argument '%s'", key);
+  return mcp_json_id(v, what, out, res);
+}
+
 int mcp_arg_number(const cJSON *args, const char *key, double *out, int *present, mcp_result *res) {
   const cJSON *v = mcp_arg(args, key);
   *present = v != NULL;

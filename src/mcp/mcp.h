@@ -233,6 +233,8 @@ int mcp_arg_int(const cJSON *args, const char *key, int64_t min, int64_t max, in
                 int *present, mcp_result *res);
 /* A row id: an integer within +-2^53 (exact in a JSON number). */
 int mcp_json_id(const cJSON *v, const char *what, int64_t *out, mcp_result *res);
+/* Required row id argument `key` (as mcp_json_id). */
+int mcp_arg_id(const cJSON *args, const char *key, int64_t *out, mcp_result *res);
 /* Optional finite number; *present says whether it was given. */
 int mcp_arg_number(const cJSON *args, const char *key, double *out, int *present, mcp_result *res);
 /* Optional boolean with a default. */

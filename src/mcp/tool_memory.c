@@ -290,12 +290,7 @@ static int outcome(mcp_server *srv, const cJSON *args, mcp_result *res) {
   memset(&it, 0, sizeof it);
 
   if ((rc = mcp_arg_memory(args, &mem, res)) != SV_OK) goto cleanup;
-  const cJSON *idv = mcp_arg(args, "id");
-  if (!idv) {
-    rc = mcp_fail(res, "missing required argument 'id'");
-    goto cleanup;
-  }
-  if ((rc = mcp_json_id(idv, "argument 'id'", &id, res)) != SV_OK) goto cleanup;
+  if ((rc = mcp_arg_id(args, "id", &id, res)) != SV_OK) goto cleanup;
   if (!cJSON_IsBool(mcp_arg(args, "success"))) {
     rc = mcp_fail(res, "argument 'success' must be true or false");
     goto cleanup;

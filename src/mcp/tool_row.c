@@ -17,10 +17,8 @@
 /* The shard and id every row tool takes. */
 static int row_args(mcp_server *srv, const cJSON *args, const char **name, sv_shard **s,
                     int64_t *id, mcp_result *res) {
-  const cJSON *v = mcp_arg(args, "id");
   if (mcp_arg_string(args, "shard", name, res) != SV_OK) return SV_EINVAL;
-  if (!v) return mcp_fail(res, "missing required argument 'id'");
-  if (mcp_json_id(v, "argument 'id'", id, res) != SV_OK) return SV_EINVAL;
+  if (mcp_arg_id(args, "id", id, res) != SV_OK) return SV_EINVAL;
   return mcp_shard_get(srv, *name, s, res);
 }
 
