@@ -44,6 +44,17 @@ int mcp_fail_sv(mcp_result *res, sv_shard *s, int rc, const char *what) {
   return mcp_fail(res, "%s: %s (%s)", what, s ? sv_errmsg(s) : sv_errstr(rc), sv_errstr(rc));
 }
 
+int mcp_result_set(mcp_result *res, cJSON *o, int failed, const char *oom) {
+  /* One place decides between result and error, so no handler can leak a
+  ** half-built object or report one as its result. */
+  if (!o || failed) {
+    cJSON_Delete(o);
+    return mcp_fail(res, "%s", oom);
+  }
+  res->structured = o;
+  return SV_OK;
+}
+
 void mcp_result_clear(mcp_result *res) {
   cJSON_Delete(res->structured);
   free(res->error);
@@ -86,6 +97,14 @@ int mcp_json_id(const cJSON *v, const char *what, int64_t *out, mcp_result *res)
     return mcp_fail(res, "%s must be an integer id between -2^53 and 2^53", what);
   *out = (int64_t)v->valuedouble;
   return SV_OK;
+}
+
+int mcp_arg_id(const cJSON *args, const char *key, int64_t *out, mcp_result *res) {
+  char what[MCP_MAX_NAME + 16];
+  const cJSON *v = mcp_arg(args, key);
+  if (!v) return mcp_fail(res, "missing required argument '%s'", key);
+  snprintf(what, sizeof what, "argument '%s'", key);
+  return mcp_json_id(v, what, out, res);
 }
 
 int mcp_arg_number(const cJSON *args, const char *key, double *out, int *present, mcp_result *res) {

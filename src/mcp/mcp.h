@@ -217,6 +217,11 @@ int mcp_shard_create(mcp_server *srv, const char *name, uint32_t dim, sv_metric 
 int mcp_fail(mcp_result *res, const char *fmt, ...) MCP_PRINTF(2, 3);
 /* A tool error for a failed library call: "<what>: <sv_errmsg>". */
 int mcp_fail_sv(mcp_result *res, sv_shard *s, int rc, const char *what);
+/* Finish a handler with result object `o` (owned; freed on failure): when
+** o is non-NULL and building it did not fail, it becomes res->structured
+** and SV_OK is returned; otherwise a tool error with message `oom` (out of
+** memory while building it, saying what was already done) and SV_EINVAL. */
+int mcp_result_set(mcp_result *res, cJSON *o, int failed, const char *oom);
 void mcp_result_clear(mcp_result *res);
 
 /* The argument `key` of args, or NULL when absent (or JSON null). */
@@ -228,6 +233,8 @@ int mcp_arg_int(const cJSON *args, const char *key, int64_t min, int64_t max, in
                 int *present, mcp_result *res);
 /* A row id: an integer within +-2^53 (exact in a JSON number). */
 int mcp_json_id(const cJSON *v, const char *what, int64_t *out, mcp_result *res);
+/* Required row id argument `key` (as mcp_json_id). */
+int mcp_arg_id(const cJSON *args, const char *key, int64_t *out, mcp_result *res);
 /* Optional finite number; *present says whether it was given. */
 int mcp_arg_number(const cJSON *args, const char *key, double *out, int *present, mcp_result *res);
 /* Optional boolean with a default. */

@@ -87,6 +87,14 @@ nomem:
   return NULL;
 }
 
+/* A reply object `o` when building it went well (ok), else NULL: a
+** half-built reply is freed rather than sent. */
+static cJSON *whole(cJSON *o, int ok) {
+  if (ok) return o;
+  cJSON_Delete(o);
+  return NULL;
+}
+
 /* One tools/list entry, shaped for the negotiated revision. */
 static cJSON *tool_json(const mcp_server *srv, const mcp_tool_entry *e) {
   const mcp_tool *t = e->tool;
@@ -111,11 +119,7 @@ static cJSON *tool_json(const mcp_server *srv, const mcp_tool_entry *e) {
     if (a && !ok) cJSON_Delete(a);
     if (ok) ok = mcp_add(o, "annotations", a) == SV_OK;
   }
-  if (!ok) {
-    cJSON_Delete(o);
-    return NULL;
-  }
-  return o;
+  return whole(o, ok);
 }
 
 static cJSON *m_tools_list(mcp_server *srv, const cJSON *params, int *code, char *msg,
@@ -171,11 +175,7 @@ static cJSON *call_result(const mcp_server *srv, mcp_result *res) {
     if (ok) ok = cJSON_AddBoolToObject(r, "isError", 0) != NULL;
   }
   cJSON_free(text);
-  if (!ok) {
-    cJSON_Delete(r);
-    return NULL;
-  }
-  return r;
+  return whole(r, ok);
 }
 
 static cJSON *m_tools_call(mcp_server *srv, const cJSON *params, int *code, char *msg,

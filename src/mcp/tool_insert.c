@@ -93,20 +93,14 @@ static int read_batch(const cJSON *items, batch *b, mcp_result *res) {
 
 /* The result object: the shard and the ids written. */
 static int result(const char *name, const int64_t *ids, size_t n, mcp_result *res) {
-  cJSON *list, *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "count", (int64_t)n) ||
-      !(list = cJSON_AddArrayToObject(o, "ids")))
-    goto nomem;
-  for (size_t i = 0; i < n; i++) {
+  cJSON *list = NULL, *o = cJSON_CreateObject();
+  int failed = !o || !cJSON_AddStringToObject(o, "shard", name) ||
+               !mcp_add_int(o, "count", (int64_t)n) || !(list = cJSON_AddArrayToObject(o, "ids"));
+  for (size_t i = 0; !failed && i < n; i++) {
     cJSON *v = mcp_int(ids[i]);
-    if (!v) goto nomem;
-    cJSON_AddItemToArray(list, v);
+    failed = !v || !cJSON_AddItemToArray(list, v);
   }
-  res->structured = o;
-  return SV_OK;
-nomem:
-  cJSON_Delete(o);
-  return mcp_fail(res, "out of memory (the rows were written)");
+  return mcp_result_set(res, o, failed, "out of memory (the rows were written)");
 }
 
 /* Text into a text shard: one string or an array of them. */

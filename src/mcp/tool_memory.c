@@ -145,16 +145,11 @@ static int store(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem) ||
-      !cJSON_AddBoolToObject(o, "created", created) ||
-      mcp_add_json(o, NULL, sv_mem_store_result_json(&out)) != SV_OK) {
-    rc = mcp_fail(res, "out of memory (the experience was stored)");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem) ||
+               !cJSON_AddBoolToObject(o, "created", created) ||
+               mcp_add_json(o, NULL, sv_mem_store_result_json(&out)) != SV_OK;
+  rc = mcp_result_set(res, o, failed, "out of memory (the experience was stored)");
 cleanup:
-  cJSON_Delete(o);
   for (size_t i = 0; i < SV_MEM_MAX_ITEMS_PER_EXPERIENCE; i++) cJSON_free(tags[i]);
   return rc;
 }
@@ -242,18 +237,15 @@ static int find(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem)) goto nomem;
-  char *j = json;
-  json = NULL; /* mcp_add_json takes it */
-  if (mcp_add_json(o, NULL, j) != SV_OK) goto nomem;
-  res->structured = o;
-  o = NULL;
-  goto cleanup;
-nomem:
-  rc = mcp_fail(res, "out of memory");
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem);
+  if (!failed) {
+    char *j = json;
+    json = NULL; /* mcp_add_json takes it */
+    failed = mcp_add_json(o, NULL, j) != SV_OK;
+  }
+  rc = mcp_result_set(res, o, failed, "out of memory");
 cleanup:
   free(json);
-  cJSON_Delete(o);
   sv_mem_patterns_free(&p);
   return rc;
 }
@@ -298,12 +290,7 @@ static int outcome(mcp_server *srv, const cJSON *args, mcp_result *res) {
   memset(&it, 0, sizeof it);
 
   if ((rc = mcp_arg_memory(args, &mem, res)) != SV_OK) goto cleanup;
-  const cJSON *idv = mcp_arg(args, "id");
-  if (!idv) {
-    rc = mcp_fail(res, "missing required argument 'id'");
-    goto cleanup;
-  }
-  if ((rc = mcp_json_id(idv, "argument 'id'", &id, res)) != SV_OK) goto cleanup;
+  if ((rc = mcp_arg_id(args, "id", &id, res)) != SV_OK) goto cleanup;
   if (!cJSON_IsBool(mcp_arg(args, "success"))) {
     rc = mcp_fail(res, "argument 'success' must be true or false");
     goto cleanup;
@@ -319,15 +306,10 @@ static int outcome(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem) ||
-      mcp_add_json(o, "item", sv_mem_item_json(&it)) != SV_OK) {
-    rc = mcp_fail(res, "out of memory (the outcome was recorded)");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem) ||
+               mcp_add_json(o, "item", sv_mem_item_json(&it)) != SV_OK;
+  rc = mcp_result_set(res, o, failed, "out of memory (the outcome was recorded)");
 cleanup:
-  cJSON_Delete(o);
   sv_mem_item_free(&it);
   return rc;
 }

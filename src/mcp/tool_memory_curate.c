@@ -60,15 +60,10 @@ static int consolidate(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "memory", mem) ||
-      mcp_add_json(o, NULL, sv_mem_consolidate_json(&rep)) != SV_OK) {
-    rc = mcp_fail(res, "out of memory (the memory was consolidated)");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+  int failed = !o || !cJSON_AddStringToObject(o, "memory", mem) ||
+               mcp_add_json(o, NULL, sv_mem_consolidate_json(&rep)) != SV_OK;
+  rc = mcp_result_set(res, o, failed, "out of memory (the memory was consolidated)");
 cleanup:
-  cJSON_Delete(o);
   sv_mem_consolidate_report_free(&rep);
   return rc;
 }
@@ -228,17 +223,12 @@ static int context(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || mcp_add_json(o, NULL, sv_mem_context_json(&ctx)) != SV_OK ||
-      name_sources(o, (const char *const *)paths, names, n) != SV_OK ||
-      !(text = cJSON_GetObjectItemCaseSensitive(o, "text")) ||
-      !mcp_add_int(o, "bytes", (int64_t)strlen(cJSON_GetStringValue(text)))) {
-    rc = mcp_fail(res, "out of memory");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+  int failed = !o || mcp_add_json(o, NULL, sv_mem_context_json(&ctx)) != SV_OK ||
+               name_sources(o, (const char *const *)paths, names, n) != SV_OK ||
+               !(text = cJSON_GetObjectItemCaseSensitive(o, "text")) ||
+               !mcp_add_int(o, "bytes", (int64_t)strlen(cJSON_GetStringValue(text)));
+  rc = mcp_result_set(res, o, failed, "out of memory");
 cleanup:
-  cJSON_Delete(o);
   sv_mem_context_free(&ctx);
   sv_embedder_free(emb);
   for (size_t i = 0; i < n; i++) free(paths[i]);

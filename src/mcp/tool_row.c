@@ -17,10 +17,8 @@
 /* The shard and id every row tool takes. */
 static int row_args(mcp_server *srv, const cJSON *args, const char **name, sv_shard **s,
                     int64_t *id, mcp_result *res) {
-  const cJSON *v = mcp_arg(args, "id");
   if (mcp_arg_string(args, "shard", name, res) != SV_OK) return SV_EINVAL;
-  if (!v) return mcp_fail(res, "missing required argument 'id'");
-  if (mcp_json_id(v, "argument 'id'", id, res) != SV_OK) return SV_EINVAL;
+  if (mcp_arg_id(args, "id", id, res) != SV_OK) return SV_EINVAL;
   return mcp_shard_get(srv, *name, s, res);
 }
 
@@ -30,7 +28,7 @@ static int get(mcp_server *srv, const cJSON *args, mcp_result *res) {
   sv_shard *s;
   int64_t id;
   sv_record rec = {0};
-  cJSON *o = NULL, *vec;
+  cJSON *o = NULL, *vec = NULL;
   if ((rc = mcp_arg_bool(args, "with_vector", 1, &with_vec, res)) != SV_OK) goto cleanup;
   if ((rc = row_args(srv, args, &name, &s, &id, res)) != SV_OK) goto cleanup;
   if ((rc = sv_get(s, id, &rec)) != SV_OK) {
@@ -41,27 +39,19 @@ static int get(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)rec.id) ||
+  int failed =
+      !o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)rec.id) ||
       mcp_add(o, "metadata", mcp_metadata(rec.metadata)) != SV_OK ||
       !mcp_add_int(o, "dim", (int64_t)rec.dim) ||
       !mcp_add_int(o, "version", (int64_t)rec.version) ||
-      !mcp_add_int(o, "hlc", (int64_t)rec.hlc) || !mcp_add_int(o, "origin", (int64_t)rec.origin))
-    goto nomem;
-  if (with_vec) {
-    if (!(vec = cJSON_AddArrayToObject(o, "vector"))) goto nomem;
-    for (uint32_t i = 0; i < rec.dim; i++) {
-      cJSON *f = mcp_float(rec.vec[i]);
-      if (!f) goto nomem;
-      cJSON_AddItemToArray(vec, f);
-    }
+      !mcp_add_int(o, "hlc", (int64_t)rec.hlc) || !mcp_add_int(o, "origin", (int64_t)rec.origin) ||
+      (with_vec && !(vec = cJSON_AddArrayToObject(o, "vector")));
+  for (uint32_t i = 0; !failed && with_vec && i < rec.dim; i++) {
+    cJSON *f = mcp_float(rec.vec[i]);
+    failed = !f || !cJSON_AddItemToArray(vec, f);
   }
-  res->structured = o;
-  o = NULL;
-  goto cleanup;
-nomem:
-  rc = mcp_fail(res, "out of memory");
+  rc = mcp_result_set(res, o, failed, "out of memory");
 cleanup:
-  cJSON_Delete(o);
   sv_record_free(&rec);
   return rc;
 }
@@ -105,13 +95,10 @@ static int del(mcp_server *srv, const cJSON *args, mcp_result *res) {
     if (rc != SV_OK && rc != SV_ENOTFOUND) return mcp_fail_sv(res, s, rc, "delete failed");
   }
   cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) || !mcp_add_int(o, "id", (int64_t)id) ||
-      !cJSON_AddBoolToObject(o, "deleted", rc == SV_OK)) {
-    cJSON_Delete(o);
-    return mcp_fail(res, "out of memory");
-  }
-  res->structured = o;
-  return SV_OK;
+  int failed = !o || !cJSON_AddStringToObject(o, "shard", name) ||
+               !mcp_add_int(o, "id", (int64_t)id) ||
+               !cJSON_AddBoolToObject(o, "deleted", rc == SV_OK);
+  return mcp_result_set(res, o, failed, "out of memory");
 }
 
 const mcp_tool mcp_tool_delete = {

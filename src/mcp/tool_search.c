@@ -61,7 +61,7 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
   double threshold = 0;
   char *filter = NULL;
   sv_results r = {0, NULL};
-  cJSON *o = NULL, *list;
+  cJSON *o = NULL, *list = NULL;
   mcp_open_shard *c = NULL;
 
   if ((rc = mcp_arg_string(args, "shard", &name, res)) != SV_OK) goto cleanup;
@@ -114,32 +114,23 @@ static int search(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddStringToObject(o, "mode", plan) || !mcp_add_int(o, "count", (int64_t)r.n) ||
-      !(list = cJSON_AddArrayToObject(o, "results")))
-    goto nomem;
-  for (size_t i = 0; i < r.n; i++) {
+  int failed = !o || !cJSON_AddStringToObject(o, "shard", name) ||
+               !cJSON_AddStringToObject(o, "mode", plan) ||
+               !mcp_add_int(o, "count", (int64_t)r.n) ||
+               !(list = cJSON_AddArrayToObject(o, "results"));
+  for (size_t i = 0; !failed && i < r.n; i++) {
     cJSON *h = cJSON_CreateObject();
-    if (!h) goto nomem;
-    cJSON_AddItemToArray(list, h);
-    if (!mcp_add_int(h, "id", (int64_t)r.hits[i].id) ||
-        mcp_add(h, "score", mcp_float(r.hits[i].score)) != SV_OK ||
-        (with_meta && mcp_add(h, "metadata", mcp_metadata(r.hits[i].metadata)) != SV_OK))
-      goto nomem;
+    failed = !h || !cJSON_AddItemToArray(list, h) || !mcp_add_int(h, "id", (int64_t)r.hits[i].id) ||
+             mcp_add(h, "score", mcp_float(r.hits[i].score)) != SV_OK ||
+             (with_meta && mcp_add(h, "metadata", mcp_metadata(r.hits[i].metadata)) != SV_OK);
     sv_mem_item it;
-    if (c && sv_mem_get(c->mem, (int64_t)r.hits[i].id, &it) == SV_OK) {
-      int ok = cJSON_AddStringToObject(h, "text", it.content) != NULL;
+    if (!failed && c && sv_mem_get(c->mem, (int64_t)r.hits[i].id, &it) == SV_OK) {
+      failed = !cJSON_AddStringToObject(h, "text", it.content);
       sv_mem_item_free(&it);
-      if (!ok) goto nomem;
     }
   }
-  res->structured = o;
-  o = NULL;
-  goto cleanup;
-nomem:
-  rc = mcp_fail(res, "out of memory");
+  rc = mcp_result_set(res, o, failed, "out of memory");
 cleanup:
-  cJSON_Delete(o);
   sv_results_free(&r);
   free(q);
   cJSON_free(filter);

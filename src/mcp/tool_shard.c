@@ -50,15 +50,12 @@ static int shard_create(mcp_server *srv, const cJSON *args, mcp_result *res) {
     return SV_EINVAL;
   }
   cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !cJSON_AddBoolToObject(o, "created", created) || !mcp_add_int(o, "dim", (int64_t)dim) ||
-      !cJSON_AddStringToObject(o, "metric", sv_metric_name(metric)) ||
-      (emb && !cJSON_AddStringToObject(o, "embedder", emb->valuestring))) {
-    cJSON_Delete(o);
-    return mcp_fail(res, "out of memory");
-  }
-  res->structured = o;
-  return SV_OK;
+  int failed = !o || !cJSON_AddStringToObject(o, "shard", name) ||
+               !cJSON_AddBoolToObject(o, "created", created) ||
+               !mcp_add_int(o, "dim", (int64_t)dim) ||
+               !cJSON_AddStringToObject(o, "metric", sv_metric_name(metric)) ||
+               (emb && !cJSON_AddStringToObject(o, "embedder", emb->valuestring));
+  return mcp_result_set(res, o, failed, "out of memory");
 }
 
 const mcp_tool mcp_tool_shard_create = {
@@ -101,21 +98,18 @@ static int shard_stats(mcp_server *srv, const cJSON *args, mcp_result *res) {
   s = c->shard;
   if ((rc = sv_shard_stats(s, &st)) != SV_OK) return mcp_fail_sv(res, s, rc, "stats");
   cJSON *o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
-      !mcp_add_int(o, "count", (int64_t)st.count) ||
-      !mcp_add_int(o, "deleted", (int64_t)st.deleted) || !mcp_add_int(o, "dim", (int64_t)st.dim) ||
-      !cJSON_AddStringToObject(o, "metric", sv_metric_name(st.metric)) ||
-      !mcp_add_int(o, "file_size", (int64_t)st.file_size) ||
-      !mcp_add_int(o, "format_version", (int64_t)st.format_version) ||
-      !mcp_add_int(o, "version", (int64_t)st.version) ||
-      !cJSON_AddStringToObject(o, "shard_id", st.shard_id) ||
-      !cJSON_AddStringToObject(o, "simd", st.simd) ||
-      (c->emb_name[0] && !cJSON_AddStringToObject(o, "embedder", c->emb_name))) {
-    cJSON_Delete(o);
-    return mcp_fail(res, "out of memory");
-  }
-  res->structured = o;
-  return SV_OK;
+  int failed = !o || !cJSON_AddStringToObject(o, "shard", name) ||
+               !mcp_add_int(o, "count", (int64_t)st.count) ||
+               !mcp_add_int(o, "deleted", (int64_t)st.deleted) ||
+               !mcp_add_int(o, "dim", (int64_t)st.dim) ||
+               !cJSON_AddStringToObject(o, "metric", sv_metric_name(st.metric)) ||
+               !mcp_add_int(o, "file_size", (int64_t)st.file_size) ||
+               !mcp_add_int(o, "format_version", (int64_t)st.format_version) ||
+               !mcp_add_int(o, "version", (int64_t)st.version) ||
+               !cJSON_AddStringToObject(o, "shard_id", st.shard_id) ||
+               !cJSON_AddStringToObject(o, "simd", st.simd) ||
+               (c->emb_name[0] && !cJSON_AddStringToObject(o, "embedder", c->emb_name));
+  return mcp_result_set(res, o, failed, "out of memory");
 }
 
 const mcp_tool mcp_tool_shard_stats = {

@@ -126,7 +126,8 @@ static int sync_tool(mcp_server *srv, const cJSON *args, mcp_result *res) {
     goto cleanup;
   }
   o = cJSON_CreateObject();
-  if (!o || !cJSON_AddStringToObject(o, "shard", name) ||
+  int failed =
+      !o || !cJSON_AddStringToObject(o, "shard", name) ||
       !cJSON_AddStringToObject(o, "peer", peer ? peer->valuestring : peer_shard->valuestring) ||
       !cJSON_AddStringToObject(o, "transport", peer ? "quic" : "local") ||
       !cJSON_AddStringToObject(o, "direction", dname) ||
@@ -139,14 +140,9 @@ static int sync_tool(mcp_server *srv, const cJSON *args, mcp_result *res) {
       !cJSON_AddBoolToObject(o, "compressed", r.compressed) ||
       !cJSON_AddNumberToObject(o, "ms", r.ms) || !mcp_add_int(o, "count", (int64_t)st.count) ||
       (r.peer_fingerprint[0] &&
-       !cJSON_AddStringToObject(o, "peer_fingerprint", r.peer_fingerprint))) {
-    rc = mcp_fail(res, "out of memory (the sync was done)");
-    goto cleanup;
-  }
-  res->structured = o;
-  o = NULL;
+       !cJSON_AddStringToObject(o, "peer_fingerprint", r.peer_fingerprint));
+  rc = mcp_result_set(res, o, failed, "out of memory (the sync was done)");
 cleanup:
-  cJSON_Delete(o);
   return rc;
 }
 
